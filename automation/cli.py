@@ -1,0 +1,319 @@
+"""The ``automation`` command line (§9): one function per command.
+
+Every error becomes an exit code here and nowhere else: 0 no errors (warnings allowed), 1 at least one error
+problem, 2 unusable input or usage. Nothing below this module prints or exits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table as RichTable
+
+from .pipeline import WorkbookReport, validate_paths, validate_root
+from .settings import SettingsError, load_settings
+
+app = typer.Typer(
+    help="售后服务登记簿自动化：校验、派工时限、汇总。 Excel registers for customer and after-sales service.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+calendar_app = typer.Typer(help="工作日历与派工时限。 Working calendar and dispatch deadlines.", invoke_without_command=True)
+app.add_typer(calendar_app, name="calendar")
+
+console = Console()
+err_console = Console(stderr=True)
+
+DEFAULT_ROOT = Path("workbooks")
+EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE = 0, 1, 2
+
+Lang = Annotated[str, typer.Option("--lang", help="输出语言 zh 或 en。 Output language: zh or en.")]
+AsOf = Annotated[
+    str | None,
+    typer.Option("--as-of", help="以此时刻为“现在”，如 2026-11-29 或 '2026-11-29 10:00'。 Treat this instant as now."),
+]
+Json = Annotated[bool, typer.Option("--json", help="输出 JSON（§9 格式）。 Print one JSON object.")]
+NoWrite = Annotated[bool, typer.Option("--no-write", help="只校验，不写回结果表。 Check only; write nothing back.")]
+
+
+class UsageError(Exception):
+    """Bad command-line input: reported in one line, exit 2."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(en)
+        self.zh, self.en = zh, en
+
+
+def parse_as_of(text: str | None) -> dt.datetime:
+    if not text:
+        return dt.datetime.now().replace(second=0, microsecond=0)
+    cleaned = text.strip().replace("T", " ").replace("/", "-")
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
+        try:
+            value = dt.datetime.strptime(cleaned, fmt)
+        except ValueError:
+            continue
+        # A bare date means the end of that working day, so "today's" calls count as past.
+        return value.replace(hour=23, minute=59) if fmt == "%Y-%m-%d" else value
+    raise UsageError(
+        f"--as-of 的值「{text}」无法识别，应为 2026-11-29 或 2026-11-29 10:00",
+        f"--as-of value '{text}' is not understood; use 2026-11-29 or 2026-11-29 10:00",
+    )
+
+
+def _check_lang(lang: str) -> str:
+    if lang not in ("zh", "en"):
+        raise UsageError(f"--lang 应为 zh 或 en，实为 {lang}", f"--lang must be zh or en, got {lang}")
+    return lang
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=not err_console.is_terminal,
+    )
+
+
+def exit_code(reports: Sequence[WorkbookReport]) -> int:
+    if any(r.error_zh for r in reports):
+        return EXIT_UNUSABLE
+    return EXIT_PROBLEMS if any(r.errors for r in reports) else EXIT_OK
+
+
+def print_reports(reports: Sequence[WorkbookReport], lang: str, as_of: dt.datetime, as_json: bool) -> None:
+    if as_json:
+        payload = {
+            "as_of": as_of.isoformat(),
+            "workbooks": [r.to_json(lang) for r in reports],
+            "errors": sum(r.errors for r in reports),
+            "warnings": sum(r.warnings for r in reports),
+        }
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+        return
+    en = lang == "en"
+    for report in reports:
+        title = f"{report.name}  [dim]{report.register or ''} {report.branch or ''}[/dim]"
+        if report.error_zh:
+            console.print(f"[bold red]✗[/] {title}: {report.error(lang)}")
+            continue
+        mark = "[red]✗[/]" if report.errors else ("[yellow]![/]" if report.warnings else "[green]✓[/]")
+        counts = (
+            f"{report.errors} errors, {report.warnings} warnings, {report.rows} rows"
+            if en
+            else f"错误 {report.errors}，警告 {report.warnings}，共 {report.rows} 行"
+        )
+        console.print(f"{mark} {title}  {counts}")
+        if not report.problems:
+            continue
+        table = RichTable(show_header=True, header_style="bold", show_lines=False, pad_edge=False)
+        for header in (("Sheet", "Cell", "Code", "Message", "Article") if en else ("工作表", "单元格", "代码", "问题", "依据")):
+            table.add_column(header, overflow="fold")
+        for p in report.problems:
+            colour = "red" if p.severity == "error" else "yellow"
+            table.add_row(p.sheet or "", p.cell or "", f"[{colour}]{p.code}[/]", p.message(lang), p.article)
+        console.print(table)
+    errors, warnings = sum(r.errors for r in reports), sum(r.warnings for r in reports)
+    unusable = sum(1 for r in reports if r.error_zh)
+    if en:
+        console.print(f"[bold]{len(reports)} workbooks: {errors} errors, {warnings} warnings, {unusable} unusable[/]")
+    else:
+        console.print(f"[bold]共 {len(reports)} 个工作簿：错误 {errors}，警告 {warnings}，无法读取 {unusable}[/]")
+
+
+@app.command("validate")
+def validate_command(
+    paths: Annotated[list[Path], typer.Argument(help="工作簿或文件夹。 Workbooks or folders.", show_default=False)],
+    as_json: Json = False,
+    lang: Lang = "zh",
+    as_of: AsOf = None,
+    no_write: NoWrite = False,
+) -> None:
+    """校验登记簿并报告每个问题所在单元格。 Check registers; report every problem at its cell."""
+    lang = _check_lang(lang)
+    moment = parse_as_of(as_of)
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        raise UsageError(f"路径不存在：{missing[0]}", f"path does not exist: {missing[0]}")
+    with _progress() as progress:
+        task = progress.add_task("校验" if lang == "zh" else "checking", total=None)
+        reports = validate_paths(paths, as_of=moment, progress=lambda _p: progress.advance(task))
+    if not reports:
+        raise UsageError("所给路径下没有登记簿", "no registers under the given paths")
+    for report in reports:
+        report.reason = "--no-write" if no_write else "写回功能尚未启用"
+    print_reports(reports, lang, moment, as_json)
+    raise typer.Exit(exit_code(reports))
+
+
+@app.command("run")
+def run_command(
+    root: Annotated[Path, typer.Argument(help="部署根目录。 Deployment root.")] = DEFAULT_ROOT,
+    as_json: Json = False,
+    as_of: AsOf = None,
+    no_write: NoWrite = False,
+    lang: Lang = "zh",
+) -> None:
+    """处理根目录下的全部登记簿。 Process every register under ROOT."""
+    lang = _check_lang(lang)
+    moment = parse_as_of(as_of)
+    if not root.is_dir():
+        raise UsageError(f"根目录不存在：{root}", f"root folder does not exist: {root}")
+    settings = load_settings(root)
+    reports = validate_root(root, as_of=moment, settings=settings)
+    if not reports:
+        raise UsageError(f"{root} 下没有登记簿（可用 automation init 创建）", f"no registers under {root} (create them with automation init)")
+    print_reports(reports, lang, moment, as_json)
+    raise typer.Exit(exit_code(reports))
+
+
+@app.command("templates")
+def templates_command(
+    out: Annotated[Path, typer.Option("--out", help="输出文件夹。 Output folder.")] = Path("workbooks/templates"),
+) -> None:
+    """由登记簿模型重新生成空白模板。 Regenerate the blank register templates from the register model."""
+    from .templates import write_templates
+
+    for path in write_templates(out):
+        console.print(f"✓ {path}")
+
+
+@app.command("init")
+def init_command(
+    root: Annotated[Path, typer.Argument(help="要创建的部署根目录。 Root folder to lay out.")],
+    branch: Annotated[
+        list[str] | None, typer.Option("--branch", help="分公司名称，可重复。 Branch name; repeatable.")
+    ] = None,
+) -> None:
+    """创建目录结构与空白登记簿（§1）。 Lay out a root with blank registers."""
+    from .templates import init_root, layout_paths
+
+    branches = branch or []
+    try:
+        created = init_root(root, branches)
+    except ValueError as exc:
+        raise UsageError(str(exc), str(exc)) from None
+    for path in created:
+        console.print(f"✓ {path}")
+    for path in sorted(set(layout_paths(root, branches)) - set(created)):
+        console.print(f"[dim]- {path}（已存在，未覆盖 / exists, kept）[/]")
+
+
+@app.command("demo")
+def demo_command(
+    root: Annotated[Path, typer.Argument(help="示例公司的位置。 Where to create the sample company.")] = Path("demo"),
+    rows: Annotated[int, typer.Option("--rows", help="每个分公司的叫修记录数。 Call-ins per branch.")] = 300,
+    seed: Annotated[int, typer.Option("--seed", help="随机种子。 Random seed.")] = 20261129,
+    as_of: AsOf = None,
+    lang: Lang = "zh",
+) -> None:
+    """生成示例公司（含预置错误）并处理。 Create a sample company with planted mistakes, then process it."""
+    from .sample import build_sample
+
+    lang = _check_lang(lang)
+    moment = parse_as_of(as_of)
+    planted = build_sample(root, as_of=moment, seed=seed, rows=rows)
+    reports = validate_root(root, as_of=moment)
+    print_reports(reports, lang, moment, as_json=False)
+    if lang == "en":
+        console.print(f"Sample company in {root} ({len(planted)} planted mistakes). Open the registers under {root}.")
+    else:
+        console.print(f"示例公司已生成于 {root}（预置错误 {len(planted)} 处）。请打开 {root} 下的登记簿查看。")
+
+
+@calendar_app.callback()
+def calendar_command(
+    ctx: typer.Context,
+    year: Annotated[int | None, typer.Option("--year", help="显示哪一年（默认今年）。 Year to show.")] = None,
+    root: Annotated[Path, typer.Option("--root", help="部署根目录（读取设置与节假日调整）。 Deployment root.")] = DEFAULT_ROOT,
+) -> None:
+    """显示一年的工作日历。 Show a year of the working calendar."""
+    if ctx.invoked_subcommand is not None:
+        return
+
+    calendar = _calendar_for(root)
+    year = year or dt.date.today().year
+    table = RichTable(title=f"{year} 年工作日历" + ("" if calendar.covered(year) else "（无节假日数据，按周一至周五）"))
+    for header in ("日期", "星期", "上班", "原因", "节日"):
+        table.add_column(header)
+    working = 0
+    for info in calendar.year_table(year):
+        working += info.working
+        if info.reason in ("工作日", "周末"):
+            continue
+        table.add_row(info.day.isoformat(), info.weekday_zh, "是" if info.working else "否", info.reason, info.holiday_name_zh or "")
+    console.print(table)
+    console.print(f"{year} 年共 {working} 个工作日（上表只列出节日、调休和覆盖的日子）")
+
+
+def _calendar_for(root: Path):  # noqa: ANN202
+    from .calendar import WorkCalendar
+    from .deployment import Deployment
+
+    settings = load_settings(root) if root.is_dir() else None
+    if settings is None:
+        return WorkCalendar()
+    overrides = Deployment(root, settings, dt.datetime.now()).lookups(root).calendar_overrides
+    return WorkCalendar(settings.work_periods, settings.holidays, overrides)
+
+
+@calendar_app.command("deadline")
+def deadline_command(
+    start: Annotated[str, typer.Argument(help="来电时间，如 '2026-02-13 15:30'。 Call time.")],
+    hours: Annotated[float, typer.Option("--hours", help="工作小时数。 Working hours.")] = 6,
+    root: Annotated[Path, typer.Option("--root", help="部署根目录。 Deployment root.")] = DEFAULT_ROOT,
+) -> None:
+    """计算应到达时间。 Print the deadline: START plus HOURS working hours."""
+    import numpy as np
+
+    moment = parse_as_of(start)
+    calendar = _calendar_for(root)
+    due = calendar.add_working_minutes(np.array([np.datetime64(moment, "m")]), int(round(hours * 60)))[0]
+    due_dt = due.astype("datetime64[m]").astype(dt.datetime)
+    console.print(f"{moment:%Y-%m-%d %H:%M} + {hours:g} 工作小时 → {due_dt:%Y-%m-%d %H:%M}")
+    years = calendar.uncovered_years(np.array([np.datetime64(moment, "m"), due]))
+    for y in sorted(years):
+        console.print(f"[yellow]注意：{y} 年的节假日安排未知，暂按周一至周五计算；请在 基础资料/节假日调整 录入。[/]")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: run the app and turn every failure into one line and an exit code."""
+    lang = "en" if argv and "en" in argv else ("en" if "--lang" in sys.argv and "en" in sys.argv else "zh")
+    try:
+        code = app(args=list(argv) if argv is not None else None, standalone_mode=False)
+    except typer.Exit as exc:
+        return exc.exit_code
+    except (UsageError, SettingsError) as exc:
+        err_console.print(f"[red]✗[/] {exc.en if lang == 'en' else exc.zh}")
+        return EXIT_UNUSABLE
+    except (typer.BadParameter, typer.Abort) as exc:
+        err_console.print(f"[red]✗[/] {exc}")
+        return EXIT_UNUSABLE
+    except Exception as exc:  # click's usage errors and anything unforeseen: one line, exit 2
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            return EXIT_UNUSABLE
+        if isinstance(exc, click.exceptions.Exit):
+            return exc.exit_code
+        err_console.print(f"[red]✗[/] {type(exc).__name__}: {exc}")
+        return EXIT_UNUSABLE
+    return code if isinstance(code, int) else EXIT_OK
+
+
+def run() -> None:
+    sys.exit(main())

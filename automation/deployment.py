@@ -1,0 +1,189 @@
+"""A loaded deployment: every workbook read at most once, and the lookups that cross-register rules need.
+
+:class:`Deployment` reads workbooks on demand (python-calamine → typed tables) and caches them, so validating a
+whole root reads each file once, and validating one file reads only the registers its rules look things up in
+(master data, the customer archive, and the same branch's contracts, call-ins and items).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .registers import REGISTERS, Register, SheetModel
+from .registers.model import normalise_header
+from .root import Source, branch_of, discover, is_ignored, recognise
+from .settings import Settings
+from .validators.context import Lookups
+from .xlsx.read import RawWorkbook, UnusableWorkbook, open_workbook
+from .xlsx.table import HEADER_SEARCH_ROWS, Table, build_table
+
+
+@dataclass
+class LoadedWorkbook:
+    source: Source
+    register: Register | None = None
+    tables: dict[str, Table] = field(default_factory=dict)
+    error: UnusableWorkbook | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.register is not None
+
+
+def unrecognised(path: Path) -> UnusableWorkbook:
+    return UnusableWorkbook(
+        f"{path.name}：无法识别是哪种登记簿（文件名、文档属性和表头都不匹配）",
+        f"{path.name}: cannot tell which register this is (file name, document property and headers do not match)",
+    )
+
+
+def read_tables(raw: RawWorkbook, register: Register, name: str) -> dict[str, Table]:
+    """Every sheet of the register model read from the workbook; a sheet is found by name, else by its headers."""
+    tables: dict[str, Table] = {}
+    by_name = {normalise_header(s): s for s in raw.sheet_names}
+    unused = [s for s in raw.sheet_names]
+    chosen: dict[str, str] = {}
+    for model in register.sheets:
+        actual = by_name.get(normalise_header(model.name))
+        if actual is not None:
+            chosen[model.name] = actual
+            unused.remove(actual)
+    for model in register.sheets:
+        if model.name not in chosen:
+            guess = _sheet_by_headers(raw, model, unused)
+            if guess is not None:
+                chosen[model.name] = guess
+                unused.remove(guess)
+    for model in register.sheets:
+        actual = chosen.get(model.name)
+        rows = raw.rows(actual) if actual is not None else None
+        tables[model.name] = build_table(name, actual or model.name, rows, model)
+    return tables
+
+
+def _sheet_by_headers(raw: RawWorkbook, model: SheetModel, candidates: list[str]) -> str | None:
+    wanted = {normalise_header(h) for h in model.headers}
+    best, best_score = None, 0.0
+    for sheet in candidates:
+        rows = raw.rows(sheet)[:HEADER_SEARCH_ROWS]
+        cells = {normalise_header(v) for row in rows for v in row if isinstance(v, str)}
+        score = len(wanted & cells) / len(wanted)
+        if score > best_score:
+            best, best_score = sheet, score
+    return best if best_score >= 0.5 else None
+
+
+class Deployment:
+    """The workbooks of one root, loaded lazily and cached by path."""
+
+    def __init__(self, root: Path, settings: Settings, as_of: dt.datetime) -> None:
+        self.root = root
+        self.settings = settings
+        self.as_of = as_of
+        self._loaded: dict[Path, LoadedWorkbook] = {}
+        self._folder_cache: dict[Path, list[LoadedWorkbook]] = {}
+
+    def source(self, path: Path) -> Source:
+        return Source(path=path, root=self.root, branch=branch_of(path, self.root))
+
+    def sources(self) -> list[Source]:
+        return discover(self.root, self.settings)
+
+    def load(self, path: Path) -> LoadedWorkbook:
+        key = path.resolve()
+        if key not in self._loaded:
+            self._loaded[key] = self._read(self.source(path))
+        return self._loaded[key]
+
+    def _read(self, source: Source) -> LoadedWorkbook:
+        loaded = LoadedWorkbook(source=source)
+        try:
+            raw = open_workbook(source.path)
+        except UnusableWorkbook as exc:
+            loaded.error = exc
+            return loaded
+        try:
+            register = recognise(raw)
+            if register is None:
+                loaded.error = unrecognised(source.path)
+                return loaded
+            loaded.register = register
+            loaded.tables = read_tables(raw, register, source.name)
+        except UnusableWorkbook as exc:
+            loaded.error = exc
+        except Exception as exc:  # noqa: BLE001 - a damaged sheet is reported in one line, never a traceback
+            detail = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+            loaded.error = UnusableWorkbook(
+                f"{source.path.name}：无法读取工作簿（{detail}）", f"{source.path.name}: the workbook cannot be read ({detail})"
+            )
+        finally:
+            raw.close()
+        return loaded
+
+    # --- lookups --------------------------------------------------------------------------------------------
+
+    def folder(self, folder: Path) -> list[LoadedWorkbook]:
+        """Every readable register workbook in one folder."""
+        key = folder.resolve()
+        if key not in self._folder_cache:
+            paths = sorted(p for p in folder.iterdir() if p.is_file() and not is_ignored(p, self.settings, self.root)) if folder.is_dir() else []
+            self._folder_cache[key] = [self.load(p) for p in paths]
+        return self._folder_cache[key]
+
+    def register_tables(self, folder: Path, key: str, sheet: str) -> list[Table]:
+        return [w.tables[sheet] for w in self.folder(folder) if w.ok and w.register.key == key]
+
+    @property
+    def head_office(self) -> Path:
+        return self.root / self.settings.head_office
+
+    def units(self) -> frozenset[str]:
+        if not self.root.is_dir():
+            return frozenset()
+        folders = {p.name for p in self.root.iterdir() if p.is_dir() and not p.name.startswith(".")}
+        return frozenset(folders | {self.settings.head_office})
+
+    def lookups(self, branch_folder: Path) -> Lookups:
+        staff_tables = self.register_tables(self.head_office, "master", "员工")
+        staff = None
+        if staff_tables:
+            staff = pd.concat([t.data[["姓名", "工号", "岗位", "在职状态", "离职日期"]] for t in staff_tables], ignore_index=True)
+        customer_tables = self.register_tables(self.head_office, "customers", "客户")
+        customers = None
+        if customer_tables:
+            customers = {}
+            for t in customer_tables:
+                for code, name in zip(t.data["客户代码"].tolist(), t.data["客户名称"].tolist(), strict=True):
+                    if code is not None:
+                        customers.setdefault(code, name)
+        overrides: dict[dt.date, bool] = {}
+        for t in self.register_tables(self.head_office, "master", "节假日调整"):
+            for day, kind in zip(t.data["日期"].tolist(), t.data["类型"].tolist(), strict=True):
+                if pd.notna(day) and kind is not None:
+                    overrides[pd.Timestamp(day).date()] = kind == "工作日"
+        contract_tables = self.register_tables(branch_folder, "contracts", "保养合同")
+        contracts = None
+        if contract_tables:
+            contracts = pd.concat(
+                [t.data[["合同编号", "客户代码", "开始日期", "到期日期"]] for t in contract_tables], ignore_index=True
+            )
+        callin_tables = self.register_tables(branch_folder, "callins", "叫修登记")
+        callin_ids = frozenset(v for t in callin_tables for v in t.data["登记号"].dropna().tolist()) if callin_tables else None
+        item_tables = self.register_tables(branch_folder, "items", "商品进出")
+        item_ids = frozenset(v for t in item_tables for v in t.data["登记号"].dropna().tolist()) if item_tables else None
+        return Lookups(
+            staff=staff,
+            units=self.units(),
+            customers=customers,
+            contracts=contracts,
+            callin_ids=callin_ids,
+            item_callin_ids=item_ids,
+            calendar_overrides=overrides,
+        )
+
+
+__all__ = ["REGISTERS", "Deployment", "LoadedWorkbook", "read_tables"]

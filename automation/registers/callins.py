@@ -1,0 +1,51 @@
+"""叫修登记簿 (`callins`, each branch): customer repair call-ins, dispatch, completion and billing (§2.5)."""
+
+from __future__ import annotations
+
+from . import articles as a
+from .model import Column, Kind, Register, SheetModel, enum, yes_no
+
+# Service categories and the spellings staff use for them.
+CATEGORY_ALIASES = {
+    "A类": "A", "有费": "A", "有费服务": "A", "A有费服务": "A", "A类有费服务": "A",
+    "B类": "B", "合同": "B", "合同服务": "B", "B合同服务": "B", "B类合同服务": "B",
+    "C类": "C", "免费": "C", "免费服务": "C", "C免费服务": "C", "C类免费服务": "C",
+}
+CATEGORY = enum("A", "B", "C", aliases=CATEGORY_ALIASES, required=True, article=a.SVC_CATEGORY,
+                rule="A 有费服务，B 合同服务，C 免费服务")
+
+CALLIN = SheetModel(
+    name="叫修登记",
+    columns=(
+        Column("登记号", Kind.CODE, required=True, unique=True, article=a.SVC_CALLIN),
+        Column("来电时间", Kind.DATETIME, required=True, not_future=True, article=a.SVC_CALLIN, width=17),
+        Column("客户代码", Kind.CODE, rule="B 类（合同服务）必填；须为客户档案中的客户代码", article=a.SVC_CONTRACT_SERVICE),
+        Column("客户名称", Kind.TEXT, required=True, article=a.SVC_CALLIN, width=28),
+        Column("地址", Kind.TEXT, required=True, article=a.SVC_CALLIN, width=32),
+        Column("电话", Kind.PHONE, required=True, article=a.SVC_CALLIN, width=16),
+        Column("商品型号", Kind.TEXT, required=True, article=a.SVC_CALLIN),
+        Column("区域", **enum("市区", "郊区"), required=True, article=a.SVC_DISPATCH, rule="市区 6 个工作小时、郊区 7 个工作小时内到达"),
+        Column("服务类别", **CATEGORY),
+        Column("合同编号", Kind.CODE, rule="B 类必填；须为本分公司该客户的保养合同，且合同期覆盖来电时间", article=a.SVC_CONTRACT_SERVICE),
+        Column("服务凭证号", Kind.CODE),
+        Column("派工技术员", Kind.STAFF, rule="须为在职技术员", article=a.SVC_DISPATCH),
+        Column("派工时间", Kind.DATETIME, rule="不早于来电时间", article=a.SVC_DISPATCH, width=17),
+        Column("到达时间", Kind.DATETIME, rule="不早于派工时间；须有派工技术员", article=a.SVC_DISPATCH, width=17),
+        Column("处理方式", **enum("现场修复", "带回修理"), rule="带回修理须在客户商品进出登记簿登记", article=a.SVC_WORKSHOP),
+        Column("完成时间", Kind.DATETIME, rule="不早于到达时间", article=a.SVC_ONSITE, width=17),
+        Column("客户签字", **yes_no(), rule="现场修复完成须有客户签字", article=a.SVC_ONSITE),
+        Column("服务费", Kind.MONEY, unit="元", minimum=0, rule="A 类完成须收费（>0）；C 类不收费", article=a.SVC_BILLING),
+        Column("发票号", Kind.CODE, rule="A 类现场修复完成须开票", article=a.SVC_BILLING),
+        Column("开票日期", Kind.DATE, rule="晚于完成当日时警告", article=a.SVC_BILLING),
+        Column("备注", Kind.TEXT, width=24),
+    ),
+)
+
+CALLINS = Register(
+    key="callins",
+    name="叫修登记簿",
+    title_en="call-in register",
+    at_head_office=False,
+    sheets=(CALLIN,),
+    regulation=a.SERVICE,
+)

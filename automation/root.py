@@ -1,0 +1,132 @@
+"""A deployment ("root", §1): where it is, its branches, which register each workbook holds.
+
+A register is recognised by, in order: the custom document property ``automation.register``, the register's
+Chinese name (or key) inside the file name, then the header row of its sheets. Lock files, temporary files,
+sidecars, the generated summary and everything under ``.automation/`` are never registers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .registers import REGISTERS, Register
+from .registers.model import normalise_header
+from .settings import SETTINGS_FILE, Settings
+from .xlsx.read import EXCEL_SUFFIXES, RawWorkbook
+from .xlsx.table import HEADER_SEARCH_ROWS
+
+STATE_DIR = ".automation"
+SIDECAR_MARK = ".结果"
+
+
+@dataclass(frozen=True)
+class Source:
+    """One workbook of a deployment."""
+
+    path: Path
+    root: Path
+    branch: str  # folder name: the head office or a branch
+
+    @property
+    def name(self) -> str:
+        """Path relative to the root, with "/" separators: how problems name the workbook."""
+        try:
+            return self.path.relative_to(self.root).as_posix()
+        except ValueError:
+            return self.path.name
+
+
+def is_ignored(path: Path, settings: Settings | None = None, root: Path | None = None) -> bool:
+    """Lock, temporary, sidecar, summary and state files are never registers."""
+    name = path.name
+    if name.startswith(("~$", ".~lock.", ".~", "~")) or name.endswith(("#", ".tmp")) or name.startswith("."):
+        return True
+    if STATE_DIR in path.parts:
+        return True
+    if path.suffix.lower() not in EXCEL_SUFFIXES:
+        return True
+    if path.stem.endswith(SIDECAR_MARK):
+        return True
+    if settings is not None and root is not None:
+        try:
+            if path.resolve() == (root / settings.summary).resolve():
+                return True
+        except OSError:
+            return False
+    return False
+
+
+def find_root(path: Path) -> Path:
+    """The deployment a path belongs to: the nearest folder holding automation.toml, else the branch folder's parent."""
+    path = path.resolve()
+    start = path if path.is_dir() else path.parent
+    for folder in (start, *start.parents):
+        if (folder / SETTINGS_FILE).is_file():
+            return folder
+    return start if path.is_dir() else start.parent
+
+
+def branch_of(path: Path, root: Path) -> str:
+    try:
+        rel = path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return path.parent.name
+    return rel.parts[0] if len(rel.parts) > 1 else ""
+
+
+def discover(root: Path, settings: Settings) -> list[Source]:
+    """Every candidate workbook under ``root`` (head office and branch folders, one level deep), sorted."""
+    sources: list[Source] = []
+    folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")) if root.is_dir() else []
+    for folder in folders:
+        for path in sorted(folder.iterdir()):
+            if path.is_file() and not is_ignored(path, settings, root):
+                sources.append(Source(path=path, root=root, branch=folder.name))
+    return sources
+
+
+def register_by_name(path: Path) -> Register | None:
+    """Register named in the file name (叫修登记簿-2026.xlsx is a call-in register); the longest name wins."""
+    stem = normalise_header(path.stem).casefold()
+    matches = [r for r in REGISTERS.values() if r.name in stem or r.key in stem]
+    return max(matches, key=lambda r: len(r.name)) if matches else None
+
+
+def register_by_headers(workbook: RawWorkbook) -> Register | None:
+    """The register whose sheet headers the workbook's first rows match best (at least half of a sheet's headers)."""
+    best: tuple[float, Register | None] = (0.0, None)
+    for sheet in workbook.sheet_names:
+        try:
+            rows = workbook.rows(sheet)[:HEADER_SEARCH_ROWS]
+        except Exception:  # noqa: BLE001 - an unreadable sheet just does not help recognition
+            continue
+        cells = {normalise_header(v) for row in rows for v in row if isinstance(v, str)}
+        for register in REGISTERS.values():
+            for model in register.sheets:
+                wanted = {normalise_header(h) for h in model.headers}
+                score = len(wanted & cells) / len(wanted)
+                if score > best[0]:
+                    best = (score, register)
+    return best[1] if best[0] >= 0.5 else None
+
+
+def recognise(workbook: RawWorkbook) -> Register | None:
+    prop = workbook.register_property
+    if prop and prop in REGISTERS:
+        return REGISTERS[prop]
+    return register_by_name(workbook.path) or register_by_headers(workbook)
+
+
+def expand_paths(paths: Iterable[Path], settings_for: dict[Path, Settings] | None = None) -> list[Path]:
+    """Files as given; folders replaced by every workbook under them (recursively, ignoring state and locks)."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            out.extend(
+                p for p in sorted(path.rglob("*")) if p.is_file() and not is_ignored(p)
+            )
+        else:
+            out.append(path)
+    return out

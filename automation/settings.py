@@ -1,0 +1,160 @@
+"""Settings of a deployment: ``<root>/automation.toml`` (§10) read into one frozen object.
+
+Every key is optional. A bad file is refused as a whole with :class:`SettingsError`, whose message names the key
+(``sla.urban_hours``) and the expected form, in Chinese and English.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .calendar import parse_work_periods
+
+SETTINGS_FILE = "automation.toml"
+
+
+class SettingsError(Exception):
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(en)
+        self.zh = zh
+        self.en = en
+
+    def message(self, lang: str = "zh") -> str:
+        return self.en if lang == "en" else self.zh
+
+
+@dataclass(frozen=True)
+class Settings:
+    work_periods: tuple[tuple[int, int], ...] = ((480, 720), (780, 1020))
+    holidays: str = "chinesecalendar"
+    urban_hours: float = 6
+    suburban_hours: float = 7
+    window_days: int = 31
+    notice_days: int = 30
+    reward_min: float = 50
+    reward_max: float = 500
+    max_daily_hours: float = 12
+    code_pattern: str = r"^KH\d{5}$"
+    head_office: str = "总部"
+    summary: str = "总部/汇总.xlsx"
+    language: str = "zh"
+    history_keep: int = 20
+    source: Path | None = field(default=None, compare=False)
+
+
+def _number(value: Any, key: str, *, minimum: float, integer: bool = False) -> float:
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and value >= minimum
+    if ok and integer:
+        ok = float(value).is_integer()
+    if not ok:
+        form = "整数" if integer else "数字"
+        form_en = "an integer" if integer else "a number"
+        raise SettingsError(
+            f"设置 {key} 应为不小于 {minimum:g} 的{form}，实为 {value!r}",
+            f"setting {key} must be {form_en} >= {minimum:g}, got {value!r}",
+        )
+    return int(value) if integer else float(value)
+
+
+def _text(value: Any, key: str, choices: tuple[str, ...] | None = None) -> str:
+    if not isinstance(value, str) or not value.strip() or (choices and value not in choices):
+        expected = " 或 ".join(f'"{c}"' for c in choices) if choices else "非空文本"
+        expected_en = " or ".join(f'"{c}"' for c in choices) if choices else "non-empty text"
+        raise SettingsError(f"设置 {key} 应为 {expected}，实为 {value!r}", f"setting {key} must be {expected_en}, got {value!r}")
+    return value
+
+
+# section -> key -> (Settings field, converter)
+_SCHEMA: dict[str, dict[str, tuple[str, Any]]] = {
+    "calendar": {
+        "work_periods": ("work_periods", None),
+        "holidays": ("holidays", lambda v, k: _text(v, k, ("chinesecalendar", "none"))),
+    },
+    "sla": {
+        "urban_hours": ("urban_hours", lambda v, k: _number(v, k, minimum=0.5)),
+        "suburban_hours": ("suburban_hours", lambda v, k: _number(v, k, minimum=0.5)),
+        "window_days": ("window_days", lambda v, k: _number(v, k, minimum=1, integer=True)),
+    },
+    "contracts": {"notice_days": ("notice_days", lambda v, k: _number(v, k, minimum=1, integer=True))},
+    "demand": {
+        "reward_min": ("reward_min", lambda v, k: _number(v, k, minimum=0)),
+        "reward_max": ("reward_max", lambda v, k: _number(v, k, minimum=0)),
+    },
+    "worklog": {"max_daily_hours": ("max_daily_hours", lambda v, k: _number(v, k, minimum=1))},
+    "customers": {"code_pattern": ("code_pattern", None)},
+    "layout": {"head_office": ("head_office", _text), "summary": ("summary", _text)},
+    "output": {
+        "language": ("language", lambda v, k: _text(v, k, ("zh", "en"))),
+        "history_keep": ("history_keep", lambda v, k: _number(v, k, minimum=1, integer=True)),
+    },
+}
+
+
+def _work_periods(value: Any, key: str) -> tuple[tuple[int, int], ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise SettingsError(
+            f'设置 {key} 应为时段列表，如 ["08:00-12:00", "13:00-17:00"]，实为 {value!r}',
+            f'setting {key} must be a list of periods like ["08:00-12:00", "13:00-17:00"], got {value!r}',
+        )
+    try:
+        return parse_work_periods(value)
+    except ValueError as exc:
+        raise SettingsError(f"设置 {key} 有误：{exc}", f"setting {key} is invalid: {exc}") from None
+
+
+def _code_pattern(value: Any, key: str) -> str:
+    text = _text(value, key)
+    try:
+        re.compile(text)
+    except re.error as exc:
+        raise SettingsError(
+            f"设置 {key} 不是有效的正则表达式：{exc}", f"setting {key} is not a valid regular expression: {exc}"
+        ) from None
+    return text
+
+
+def parse_settings(table: dict[str, Any], source: Path | None = None) -> Settings:
+    values: dict[str, Any] = {}
+    for section, content in table.items():
+        if section not in _SCHEMA:
+            raise SettingsError(
+                f"未知的设置节 [{section}]（可用：{', '.join(_SCHEMA)}）",
+                f"unknown settings section [{section}] (known: {', '.join(_SCHEMA)})",
+            )
+        if not isinstance(content, dict):
+            raise SettingsError(f"设置 {section} 应为一个节 [{section}]", f"setting {section} must be a section [{section}]")
+        for key, value in content.items():
+            path = f"{section}.{key}"
+            if key not in _SCHEMA[section]:
+                known = ", ".join(_SCHEMA[section])
+                raise SettingsError(f"未知的设置 {path}（[{section}] 可用：{known}）", f"unknown setting {path} ([{section}] knows: {known})")
+            name, convert = _SCHEMA[section][key]
+            if name == "work_periods":
+                convert = _work_periods
+            elif name == "code_pattern":
+                convert = _code_pattern
+            values[name] = convert(value, path)
+    settings = Settings(**values, source=source)
+    if settings.reward_min > settings.reward_max:
+        raise SettingsError(
+            "设置 demand.reward_min 不能大于 demand.reward_max", "setting demand.reward_min must not exceed demand.reward_max"
+        )
+    return settings
+
+
+def load_settings(root: Path) -> Settings:
+    """Settings of the deployment at ``root`` (defaults when there is no settings file)."""
+    path = root / SETTINGS_FILE
+    if not path.is_file():
+        return Settings()
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{SETTINGS_FILE} 格式错误：{exc}", f"{SETTINGS_FILE} is not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"无法读取 {SETTINGS_FILE}：{exc}", f"cannot read {SETTINGS_FILE}: {exc}") from None
+    return parse_settings(table, path)

@@ -1,0 +1,116 @@
+"""What a rule function sees: the workbook's tables, the lookups from other registers, settings and as-of time.
+
+Rules are plain functions ``rule(ctx) -> Iterable[Problem]``. :meth:`Context.flag` turns a boolean row mask into
+problems at one column's cells, so a rule is usually a few lines of vectorised pandas.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..catalogue import problem
+from ..problems import Problem
+from ..registers import Register
+from ..settings import Settings
+from ..xlsx.table import Table
+
+
+@dataclass
+class Lookups:
+    """Facts from other registers that rules check references against; None where the register is absent."""
+
+    staff: pd.DataFrame | None = None  # 姓名, 工号, 岗位, 在职状态, 离职日期
+    units: frozenset[str] = frozenset()  # the head office and every branch folder
+    customers: Mapping[str, str] | None = None  # 客户代码 -> 客户名称
+    contracts: pd.DataFrame | None = None  # this branch: 合同编号, 客户代码, 开始日期, 到期日期
+    callin_ids: frozenset[str] | None = None  # this branch's 登记号 (every call-in file of the folder)
+    item_callin_ids: frozenset[str] | None = None  # 登记号 in this branch's items register
+    calendar_overrides: Mapping[dt.date, bool] = field(default_factory=dict)
+
+
+@dataclass
+class Context:
+    register: Register
+    workbook: str
+    branch: str
+    tables: dict[str, Table]
+    settings: Settings
+    as_of: dt.datetime
+    lookups: Lookups
+
+    def table(self, sheet: str) -> Table:
+        return self.tables[sheet]
+
+    @property
+    def today(self) -> np.datetime64:
+        return np.datetime64(self.as_of.date(), "s")
+
+    def flag(
+        self,
+        code: str,
+        table: Table,
+        mask: pd.Series | np.ndarray,
+        column: str,
+        **params: object,
+    ) -> list[Problem]:
+        """One problem per row where ``mask`` holds, at ``column``'s cell.
+
+        Parameter values that are arrays or Series are taken per row; cells that could not be read are skipped
+        (they already have their problem).
+        """
+        rows = np.flatnonzero(np.asarray(mask, dtype=bool) & ~table.bad[column])
+        out: list[Problem] = []
+        for i in rows.tolist():
+            row_params = {k: _at(v, i) for k, v in params.items()}
+            out.append(
+                problem(
+                    code,
+                    workbook=table.workbook,
+                    sheet=table.sheet,
+                    cell=table.cell(column, i),
+                    row=int(table.excel_rows[i]),
+                    column=column,
+                    value=row_params.pop("value", table.value(column, i)),
+                    **row_params,
+                )
+            )
+        return out
+
+
+def _at(value: object, i: int) -> object:
+    if isinstance(value, pd.Series):
+        return value.iloc[i]
+    if isinstance(value, np.ndarray | list):
+        return value[i]
+    return value
+
+
+def day_text(value: object) -> str:
+    """A date-ish value as yyyy-mm-dd for messages."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    ts = pd.Timestamp(value)
+    return "" if pd.isna(ts) else ts.strftime("%Y-%m-%d")
+
+
+def yes(series: pd.Series) -> pd.Series:
+    """Rows holding 是 (True) in a yes/no column; blank and unreadable are not yes."""
+    return series.eq(True).fillna(False).astype(bool) if len(series) else series.astype(bool)
+
+
+def filled(table: Table, header: str) -> np.ndarray:
+    """Rows where the cell holds a readable value."""
+    return table.data[header].notna().to_numpy()
+
+
+def blank(table: Table, header: str) -> np.ndarray:
+    return table.blank[header]
+
+
+def concat(parts: Iterable[Iterable[Problem]]) -> list[Problem]:
+    return [p for part in parts for p in part]

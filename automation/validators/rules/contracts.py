@@ -1,0 +1,49 @@
+"""Rules of 保养合同 (§2.4): periods, the archive's customer, notices and renewals."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from ...problems import Problem
+from ...registers.model import Kind
+from ..context import Context, filled
+from ..schemas import uniqueness_key
+from .common import check_customer_codes, required_when
+
+
+def period(ctx: Context) -> Iterable[Problem]:
+    t = ctx.table("保养合同")
+    d = t.data
+    yield from ctx.flag("CON001", t, (d["到期日期"] <= d["开始日期"]).to_numpy(), "到期日期")
+    yield from ctx.flag("CON003", t, (d["到期通知日期"] > d["到期日期"]).to_numpy(), "到期通知日期")
+
+
+def customer(ctx: Context) -> Iterable[Problem]:
+    t = ctx.table("保养合同")
+    archive = ctx.lookups.customers
+    yield from check_customer_codes(ctx, t, "客户代码", archive)
+    if archive is None:
+        return
+    known = [archive.get(c) for c in t.data["客户代码"].tolist()]
+    ours = uniqueness_key(t.data["客户名称"], Kind.TEXT).tolist()
+    theirs = uniqueness_key(pd.Series(known, dtype=object), Kind.TEXT).tolist()
+    differs = np.array([a is not None and b is not None and a != b for a, b in zip(ours, theirs, strict=True)], dtype=bool)
+    yield from ctx.flag("CON002", t, differs, "客户名称", archive=known)
+
+
+def renewal(ctx: Context) -> Iterable[Problem]:
+    t = ctx.table("保养合同")
+    d = t.data
+    renewed = d["续约结果"].eq("已续约").fillna(False).to_numpy(dtype=bool)
+    yield from required_when(ctx, "CON004", t, renewed, "新合同编号")
+    has_new = filled(t, "新合同编号")
+    numbers = set(d["合同编号"].dropna().tolist())
+    unknown = has_new & renewed & ~d["新合同编号"].isin(list(numbers)).to_numpy()
+    yield from ctx.flag("CON005", t, unknown, "新合同编号")
+    yield from ctx.flag("CON006", t, has_new & ~renewed & ~t.bad["续约结果"], "新合同编号")
+
+
+RULES = (period, customer, renewal)

@@ -1,0 +1,128 @@
+"""Column-level checks as pandera schemas, built from the register model.
+
+For every column of a sheet model the schema says: required (not null), unique (after normalisation for text),
+numeric bounds and "not in the future". Validation is lazy, so every failing cell is collected; each failure is
+turned into a problem at its cell. Cells that could not be read at all already have a type problem and are not
+blamed again here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from ..catalogue import problem
+from ..problems import Problem
+from ..registers.model import TEXT_KINDS, Column, Kind, SheetModel
+from ..xlsx.table import Table
+
+# Check names in the schema -> catalogue code.
+REQUIRED, UNIQUE, RANGE, FUTURE = "COL001", "COL002", "COL003", "COL004"
+
+
+def uniqueness_key(values: pd.Series, kind: Kind) -> pd.Series:
+    """What "the same value" means for a unique column: text compares after NFKC, without spaces, ignoring case."""
+    if kind in TEXT_KINDS:
+        return values.map(
+            lambda v: v if v is None else "".join(unicodedata.normalize("NFKC", v).split()).casefold()
+        )
+    return values
+
+
+def _bound_text(col: Column) -> tuple[str, str]:
+    parts_zh, parts_en = [], []
+    if col.minimum is not None:
+        op = ">" if col.minimum_open else "≥"
+        parts_zh.append(f"应{op} {col.minimum:g}")
+        parts_en.append(f"must be {op} {col.minimum:g}")
+    if col.maximum is not None:
+        parts_zh.append(f"应≤ {col.maximum:g}")
+        parts_en.append(f"must be ≤ {col.maximum:g}")
+    return "，".join(parts_zh), ", ".join(parts_en)
+
+
+def _column_schema(col: Column, as_of: np.datetime64) -> pa.Column:
+    checks: list[pa.Check] = []
+    if col.minimum is not None:
+        checks.append(pa.Check.gt(col.minimum, name=RANGE) if col.minimum_open else pa.Check.ge(col.minimum, name=RANGE))
+    if col.maximum is not None:
+        checks.append(pa.Check.le(col.maximum, name=RANGE))
+    if col.not_future:
+        # "Not in the future" is judged by day for dates and by minute for date-times.
+        if col.kind is Kind.DATE:
+            limit = as_of.astype("datetime64[D]") + np.timedelta64(1, "D")
+        else:
+            limit = as_of + np.timedelta64(1, "m")
+        limit = limit.astype("datetime64[s]")
+        checks.append(pa.Check(lambda s, lim=limit: s < lim, name=FUTURE))
+    if col.unique:
+        checks.append(
+            pa.Check(lambda s, kind=col.kind: ~uniqueness_key(s, kind).duplicated(keep="first"), name=UNIQUE)
+        )
+    return pa.Column(None, checks=checks, nullable=not col.required, required=True, coerce=False)
+
+
+@lru_cache(maxsize=64)
+def sheet_schema(model: SheetModel, as_of_minute: str) -> pa.DataFrameSchema:
+    minute = np.datetime64(as_of_minute, "m")
+    return pa.DataFrameSchema({c.header: _column_schema(c, minute) for c in model.columns}, strict=False)
+
+
+def check_columns(table: Table, as_of: dt.datetime) -> list[Problem]:
+    """Problems of the column-level checks for one table (absent columns and unreadable cells are skipped)."""
+    if not len(table):
+        return []
+    schema = sheet_schema(table.model, as_of.isoformat(timespec="minutes"))
+    try:
+        schema.validate(table.data, lazy=True)
+        failures = None
+    except pa.errors.SchemaErrors as exc:
+        failures = exc.failure_cases
+    problems: list[Problem] = []
+    if failures is not None and len(failures):
+        failures = failures[failures["index"].notna()]
+        for (header, check), group in failures.groupby(["column", "check"], sort=False):
+            problems.extend(_to_problems(table, str(header), str(check), group["index"].astype(int).tolist(), as_of))
+    return problems
+
+
+def _to_problems(table: Table, header: str, check: str, rows: list[int], as_of: dt.datetime) -> list[Problem]:
+    if header not in table.columns:
+        return []  # an absent column is reported once, at the header
+    col = table.model.column(header)
+    bad = table.bad[header]
+    code = REQUIRED if check == "not_nullable" else check
+    params: dict[str, object] = {}
+    if code == RANGE:
+        params["bound"], params["bound_en"] = _bound_text(col)
+    first_seen: dict[object, int] = {}
+    if code == UNIQUE:
+        keys = uniqueness_key(table.data[header], col.kind)
+        for i, key in enumerate(keys.tolist()):
+            if key is not None and key not in first_seen:
+                first_seen[key] = int(table.excel_rows[i])
+    out = []
+    for i in rows:
+        if bad[i]:
+            continue
+        if code == UNIQUE:
+            key = uniqueness_key(table.data[header].iloc[[i]], col.kind).iloc[0]
+            params["other"] = str(first_seen.get(key, ""))
+        out.append(
+            problem(
+                code,
+                workbook=table.workbook,
+                sheet=table.sheet,
+                cell=table.cell(header, i),
+                row=int(table.excel_rows[i]),
+                column=header,
+                value=table.value(header, i),
+                **params,
+            )
+        )
+    return out

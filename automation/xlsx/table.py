@@ -1,0 +1,165 @@
+"""A register sheet as a typed table that remembers where every value came from.
+
+:func:`build_table` finds the header row among the first five rows, matches headers to the sheet model (§2:
+NFKC, spaces, ``*`` and unit suffixes ignored; any order; extra columns ignored), skips fully blank rows and
+parses every column (:mod:`automation.xlsx.values`). The resulting :class:`Table` keeps the Excel row number of
+each data row and the Excel column of each header, so every problem can name its cell.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..registers.model import Column, SheetModel, normalise_header
+from .values import ParsedColumn, is_blank, parse_column
+
+HEADER_SEARCH_ROWS = 5
+
+
+def column_letter(index: int) -> str:
+    """0-based column index -> Excel letters (0 -> A, 26 -> AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+@dataclass
+class Table:
+    """One register sheet, read and typed."""
+
+    workbook: str  # how the workbook is named in problems (path relative to the root)
+    model: SheetModel
+    sheet: str  # actual sheet name in the file
+    header_row: int  # Excel row number (1-based) of the header, 0 when the sheet is missing
+    columns: dict[str, int]  # model header -> 0-based Excel column, for the columns present
+    excel_rows: np.ndarray  # Excel row number of each data row
+    data: pd.DataFrame  # one column per model column, typed; NA where blank or unreadable
+    blank: dict[str, np.ndarray]  # truly blank cells (absent columns are all blank)
+    bad: dict[str, np.ndarray]  # cells that could not be read as their type
+    raw: dict[str, Sequence[object]]  # values as entered
+    errors: dict[str, dict[int, tuple[str, dict[str, str]]]] = field(default_factory=dict)
+    duplicate_headers: list[tuple[str, int]] = field(default_factory=list)
+    found: bool = True
+
+    def __len__(self) -> int:
+        return len(self.excel_rows)
+
+    def cell(self, header: str, i: int) -> str | None:
+        col = self.columns.get(header)
+        return None if col is None else f"{column_letter(col)}{int(self.excel_rows[i])}"
+
+    def value(self, header: str, i: int) -> object:
+        raw = self.raw.get(header)
+        return None if raw is None else raw[i]
+
+    def ok(self, header: str) -> pd.Series:
+        """Rows where the column holds a readable value."""
+        return self.data[header].notna()
+
+    def is_blank(self, header: str) -> np.ndarray:
+        return self.blank[header]
+
+    def missing_required(self) -> list[Column]:
+        return [c for c in self.model.columns if c.required and c.header not in self.columns]
+
+
+def find_header(rows: Sequence[Sequence[object]], model: SheetModel) -> tuple[int, dict[str, int], list]:
+    """(0-based row index, header -> column, duplicates) of the row among the first five matching most headers."""
+    wanted = {normalise_header(h): h for h in model.headers}
+    best: tuple[int, dict[str, int], list] = (-1, {}, [])
+    for r, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        found: dict[str, int] = {}
+        dups: list[tuple[str, int]] = []
+        for c, cell in enumerate(row):
+            if cell.__class__ is not str:
+                continue
+            header = wanted.get(normalise_header(cell))
+            if header is None:
+                continue
+            if header in found:
+                dups.append((header, c))
+            else:
+                found[header] = c
+        if len(found) > len(best[1]):
+            best = (r, found, dups)
+    return best
+
+
+def build_table(workbook: str, sheet: str, rows: Sequence[Sequence[object]] | None, model: SheetModel) -> Table:
+    """Read one sheet's rows (Excel row 1 first) into a typed Table; ``rows=None`` means the sheet is missing."""
+    header_index, columns, dups = find_header(rows, model) if rows else (-1, {}, [])
+    if header_index < 0:
+        return _empty_table(workbook, sheet, model, found=rows is not None)
+    width = max(columns.values()) + 1
+    body = rows[header_index + 1 :]
+    keep = [i for i, row in enumerate(body) if not _blank_row(row)]
+    excel_rows = np.asarray(keep, dtype=np.int64) + header_index + 2
+    kept = [body[i] for i in keep]
+    cols_raw = list(zip(*(r[:width] if len(r) >= width else list(r) + [""] * (width - len(r)) for r in kept), strict=True)) if kept else []
+
+    data: dict[str, pd.Series] = {}
+    blank: dict[str, np.ndarray] = {}
+    bad: dict[str, np.ndarray] = {}
+    raw: dict[str, Sequence[object]] = {}
+    errors: dict[str, dict[int, tuple[str, dict[str, str]]]] = {}
+    n = len(kept)
+    for column in model.columns:
+        c = columns.get(column.header)
+        if c is None:
+            parsed = ParsedColumn(pd.Series([None] * n, dtype=object), np.ones(n, dtype=bool))
+            parsed = parse_column(column, [""] * n) if n else parsed
+            raw[column.header] = [""] * n
+        else:
+            values = cols_raw[c] if cols_raw else ()
+            parsed = parse_column(column, values)
+            raw[column.header] = values
+        data[column.header] = parsed.values
+        blank[column.header] = parsed.blank
+        bad[column.header] = parsed.bad
+        errors[column.header] = parsed.errors
+    frame = pd.DataFrame(data)
+    return Table(
+        workbook=workbook,
+        model=model,
+        sheet=sheet,
+        header_row=header_index + 1,
+        columns=columns,
+        excel_rows=excel_rows,
+        data=frame,
+        blank=blank,
+        bad=bad,
+        raw=raw,
+        errors=errors,
+        duplicate_headers=dups,
+    )
+
+
+def _blank_row(row: Sequence[object]) -> bool:
+    # list.count runs in C; only rows with few filled cells need the careful look.
+    filled = len(row) - row.count("")
+    return filled == 0 or (filled <= 3 and all(is_blank(v) for v in row))
+
+
+def _empty_table(workbook: str, sheet: str, model: SheetModel, *, found: bool) -> Table:
+    frame = pd.DataFrame({c.header: parse_column(c, []).values for c in model.columns})
+    empty = np.zeros(0, dtype=bool)
+    return Table(
+        workbook=workbook,
+        model=model,
+        sheet=sheet,
+        header_row=0,
+        columns={},
+        excel_rows=np.zeros(0, dtype=np.int64),
+        data=frame,
+        blank={c.header: empty for c in model.columns},
+        bad={c.header: empty for c in model.columns},
+        raw={c.header: [] for c in model.columns},
+        found=found,
+    )
