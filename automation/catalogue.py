@@ -25,7 +25,7 @@ _RULES: tuple[Rule, ...] = (
     Rule("TYP004", E, "「{value}」不是有效时间（如 14:30）", "'{value}' is not a valid time (e.g. 14:30)", family="取值"),
     Rule("TYP005", E, "「{value}」不是有效数字", "'{value}' is not a valid number", family="取值"),
     Rule("TYP006", E, "「{value}」不是整数", "'{value}' is not a whole number", family="取值"),
-    Rule("TYP007", E, "「{value}」应填写 是 或 否", "'{value}' should be 是 (yes) or 否 (no)", family="取值"),
+    Rule("TYP007", E, "「{value}」应填写 是 或 否", "'{value}' should be yes (是) or no (否)", family="取值"),
     Rule("TYP008", E, "「{value}」不是有效电话号码（手机 11 位，或区号+号码）", "'{value}' is not a valid phone number (11-digit mobile, or area code + number)", family="取值"),
     Rule("TYP009", E, "「{value}」不是有效邮编（6 位数字）", "'{value}' is not a valid postcode (6 digits)", family="取值"),
     Rule("TYP010", E, "「{value}」不是有效电子邮箱", "'{value}' is not a valid email address", family="取值"),
@@ -46,7 +46,7 @@ _RULES: tuple[Rule, ...] = (
     Rule("STF002", E, "{value}已于 {left} 离职，不能在 {day} 担任{column}", "{value} left on {left} and cannot be {column} on {day}", a.INFO_HANDOVER, family="员工"),
     Rule("STF003", E, "{value}的岗位是{post}，派工须派技术员", "{value} is a {post}; calls must be dispatched to a technician (技术员)", a.SVC_DISPATCH, family="员工"),
     # --- master data
-    Rule("MST001", E, "在职状态为离职，须填写离职日期", "the employee has left (离职): 离职日期 is required", a.INFO_HANDOVER, family="基础资料"),
+    Rule("MST001", E, "在职状态为离职，须填写离职日期", "the employee has left (离职): the leaving date (离职日期) is required", a.INFO_HANDOVER, family="基础资料"),
     Rule("MST002", E, "在职员工不应填写离职日期", "an employee in service (在职) has no leaving date", a.INFO_HANDOVER, family="基础资料"),
     Rule("MST003", E, "所属单位「{value}」既不是总部也不是已有分公司（{units}）", "unit '{value}' is neither the head office nor an existing branch ({units})", family="基础资料"),
     # --- customer archive

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -29,7 +28,7 @@ def uniqueness_key(values: pd.Series, kind: Kind) -> pd.Series:
     """What "the same value" means for a unique column: text compares after NFKC, without spaces, ignoring case."""
     if kind in TEXT_KINDS:
         return values.map(
-            lambda v: v if v is None else "".join(unicodedata.normalize("NFKC", v).split()).casefold()
+            lambda v: "".join(unicodedata.normalize("NFKC", v).split()).casefold() if isinstance(v, str) else None
         )
     return values
 
@@ -67,10 +66,18 @@ def _column_schema(col: Column, as_of: np.datetime64) -> pa.Column:
     return pa.Column(None, checks=checks, nullable=not col.required, required=True, coerce=False)
 
 
-@lru_cache(maxsize=64)
+_SCHEMAS: dict[tuple[int, str], pa.DataFrameSchema] = {}
+
+
 def sheet_schema(model: SheetModel, as_of_minute: str) -> pa.DataFrameSchema:
-    minute = np.datetime64(as_of_minute, "m")
-    return pa.DataFrameSchema({c.header: _column_schema(c, minute) for c in model.columns}, strict=False)
+    """The pandera schema of a sheet model at an as-of minute (cached: the watcher asks again and again)."""
+    key = (id(model), as_of_minute)
+    if key not in _SCHEMAS:
+        if len(_SCHEMAS) > 256:
+            _SCHEMAS.clear()
+        minute = np.datetime64(as_of_minute, "m")
+        _SCHEMAS[key] = pa.DataFrameSchema({c.header: _column_schema(c, minute) for c in model.columns}, strict=False)
+    return _SCHEMAS[key]
 
 
 def check_columns(table: Table, as_of: dt.datetime) -> list[Problem]:
@@ -86,17 +93,19 @@ def check_columns(table: Table, as_of: dt.datetime) -> list[Problem]:
     problems: list[Problem] = []
     if failures is not None and len(failures):
         failures = failures[failures["index"].notna()]
-        for (header, check), group in failures.groupby(["column", "check"], sort=False):
-            problems.extend(_to_problems(table, str(header), str(check), group["index"].astype(int).tolist(), as_of))
+        failures = failures.assign(check_number=failures["check_number"].fillna(-1).astype(int))
+        for (header, check, number), group in failures.groupby(["column", "check", "check_number"], sort=False):
+            column = schema.columns[str(header)]
+            code = REQUIRED if check == "not_nullable" else column.checks[number].name
+            problems.extend(_to_problems(table, str(header), code, group["index"].astype(int).tolist()))
     return problems
 
 
-def _to_problems(table: Table, header: str, check: str, rows: list[int], as_of: dt.datetime) -> list[Problem]:
+def _to_problems(table: Table, header: str, code: str, rows: list[int]) -> list[Problem]:
     if header not in table.columns:
         return []  # an absent column is reported once, at the header
     col = table.model.column(header)
     bad = table.bad[header]
-    code = REQUIRED if check == "not_nullable" else check
     params: dict[str, object] = {}
     if code == RANGE:
         params["bound"], params["bound_en"] = _bound_text(col)

@@ -30,7 +30,7 @@ def customer(ctx: Context) -> Iterable[Problem]:
     known = [archive.get(c) for c in t.data["客户代码"].tolist()]
     ours = uniqueness_key(t.data["客户名称"], Kind.TEXT).tolist()
     theirs = uniqueness_key(pd.Series(known, dtype=object), Kind.TEXT).tolist()
-    differs = np.array([a is not None and b is not None and a != b for a, b in zip(ours, theirs, strict=True)], dtype=bool)
+    differs = np.array([isinstance(a, str) and isinstance(b, str) and a != b for a, b in zip(ours, theirs, strict=True)], dtype=bool)
     yield from ctx.flag("CON002", t, differs, "客户名称", archive=known)
 
 

@@ -90,9 +90,9 @@ def new_customer_workflow(ctx: Context) -> Iterable[Problem]:
     both = filled(t, "供应合同日期") & filled(t, "质保合同日期")
     yield from ctx.flag("NEW006", t, has_code & ~both, "客户代码")
     archive = _archive(ctx)
-    key = {_norm(n): c for c, n in archive.items() if n}
+    archived = {c: _norm(n) for c, n in archive.items() if n}
     names = uniqueness_key(d["客户名称"], Kind.TEXT)
-    wrong = [c is not None and (c not in archive or key.get(n) != c) for c, n in zip(d["客户代码"], names, strict=True)]
+    wrong = [c is not None and archived.get(c) != n for c, n in zip(d["客户代码"], names, strict=True)]
     yield from ctx.flag("NEW007", t, has_code & both & np.array(wrong, dtype=bool), "客户代码")
 
     overdue = has_code & both & (supply + pd.Timedelta(days=7) < pd.Timestamp(ctx.as_of.date())).to_numpy()

@@ -1,0 +1,62 @@
+"""Shared test helpers: write small real workbooks whose content sits right in the test."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+AS_OF = dt.datetime(2026, 11, 27, 16, 0)  # a Friday afternoon
+
+
+def write_workbook(path: Path, sheets: Mapping[str, Sequence[Sequence[object]]], *, register: str | None = None) -> Path:
+    """A real .xlsx with the given sheets (first row of each is usually the header)."""
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for row in rows:
+            ws.append(list(row))
+    if register:
+        from openpyxl.packaging.custom import StringProperty
+
+        wb.custom_doc_props.append(StringProperty(name="automation.register", value=register))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+STAFF_HEADER = ["工号", "姓名", "部门", "岗位", "所属单位", "在职状态", "离职日期"]
+STAFF_ROWS = [
+    ["E001", "王强", "服务部", "技术员", "服务中心", "在职", None],
+    ["E002", "李娜", "服务部", "服务主任", "服务中心", "在职", None],
+    ["E003", "张伟", "营业部", "业务员", "总部", "在职", None],
+    ["E004", "刘洋", "服务部", "技术员", "服务中心", "离职", dt.date(2026, 6, 30)],
+    ["E005", "陈静", "营业部", "业务员", "总部", "在职", None],
+    ["E006", "赵磊", "营业部", "业务员", "总部", "离职", dt.date(2026, 3, 31)],
+]
+CUSTOMER_HEADER = ["客户代码", "客户名称", "客户类别", "统一社会信用代码", "法定代表人", "地址", "邮编", "电话",
+                   "重要客户", "主办业务员", "协办业务员", "建档日期", "往来状态"]
+CUSTOMER_ROWS = [
+    ["KH00001", "宁波甬江机械有限公司", "终端用户", None, "周建国", "宁波市江北区长兴路 8 号", "315020", "0574-87654321",
+     "否", "张伟", None, dt.date(2025, 3, 1), "正常"],
+    ["KH00002", "慈溪恒通精工有限公司", "经销商", None, "孙海", "慈溪市浒山街道 1 号", "315300", "13805740001",
+     "是", "张伟", "陈静", dt.date(2025, 4, 2), "正常"],
+]
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    """A minimal deployment: master data and a customer archive at head office, one branch folder."""
+    write_workbook(tmp_path / "总部" / "基础资料.xlsx", {"员工": [STAFF_HEADER, *STAFF_ROWS], "节假日调整": [["日期", "类型", "说明"]]})
+    write_workbook(
+        tmp_path / "总部" / "客户档案.xlsx",
+        {"客户": [CUSTOMER_HEADER, *CUSTOMER_ROWS], "联系人": [["客户代码", "姓名", "电话"]],
+         "往来记录": [["日期", "客户代码", "方式", "本公司人员", "摘要"]], "年度业绩": [["客户代码", "年度", "交易额(万元)"]],
+         "新客户开发": [["申请编号", "客户名称", "一般调查日期"]]},
+    )
+    (tmp_path / "服务中心").mkdir()
+    return tmp_path

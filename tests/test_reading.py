@@ -1,0 +1,148 @@
+"""Reading register sheets: header row search, header matching, cells kept, registers recognised, bad files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+from conftest import AS_OF, write_workbook
+
+from automation.cli import main
+from automation.pipeline import validate_paths
+from automation.registers import REGISTERS
+from automation.root import register_by_name
+from automation.xlsx.read import UnusableWorkbook, open_workbook
+from automation.xlsx.table import build_table, column_letter
+
+CONTRACT = REGISTERS["contracts"].sheets[0]
+
+
+def test_header_found_below_a_title_with_units_stars_spaces_and_any_order(tmp_path):
+    rows = [
+        ["慈溪分公司 保养合同 2026"],
+        [],
+        ["备注(自用)", "*合同编号", "客户 代码", "客户名称", "商品型号", "开始日期", "到期日期", "合同金额（元）", "合同状态"],
+        [None, "HT-001", "KH00001", "宁波甬江机械有限公司", "CNC-650", dt.date(2026, 1, 1), dt.date(2026, 12, 31), 1200, "有效"],
+        [None, None, None, None, None, None, None, None, None],
+        ["x", "HT-002", "KH00002", "慈溪恒通精工有限公司", "HX-160", "2026/2/1", "2027年1月31日", "3,000元", "有效"],
+    ]
+    path = write_workbook(tmp_path / "保养合同.xlsx", {"保养合同": rows})
+    book = open_workbook(path)
+    table = build_table("保养合同.xlsx", "保养合同", book.rows("保养合同"), CONTRACT)
+    assert table.header_row == 3
+    assert table.excel_rows.tolist() == [4, 6]  # the blank row 5 is skipped, numbering kept
+    assert table.cell("合同编号", 1) == "B6"
+    assert table.cell("合同金额", 0) == "H4"
+    assert table.data["合同金额"].tolist() == [1200, 3000]
+    assert table.missing_required() == []
+
+
+def test_missing_required_column_is_one_problem_at_the_header_row(tmp_path, root):
+    rows = [["合同编号", "客户代码", "客户名称", "商品型号", "开始日期", "合同金额", "合同状态"]]
+    write_workbook(root / "服务中心" / "保养合同.xlsx", {"保养合同": rows})
+    [report] = validate_paths([root / "服务中心" / "保养合同.xlsx"], as_of=AS_OF)
+    assert [(p.code, p.cell, p.column) for p in report.problems] == [("XLS002", "A1", "到期日期")]
+
+
+def test_column_letters():
+    assert [column_letter(i) for i in (0, 25, 26, 27, 701, 702)] == ["A", "Z", "AA", "AB", "ZZ", "AAA"]
+
+
+def test_register_recognised_by_property_then_name_then_headers(tmp_path):
+    header = [["合同编号", "客户代码", "客户名称", "商品型号", "开始日期", "到期日期", "合同金额", "合同状态"]]
+    by_prop = write_workbook(tmp_path / "a" / "随便.xlsx", {"Sheet1": header}, register="contracts")
+    by_name = write_workbook(tmp_path / "b" / "叫修登记簿-2026.xlsx", {"Sheet1": [["x"]]})
+    by_headers = write_workbook(tmp_path / "c" / "表1.xlsx", {"Sheet1": header})
+    assert register_by_name(by_name).key == "callins"
+    reports = validate_paths([by_prop, by_name, by_headers], as_of=AS_OF)
+    assert [r.register for r in reports] == ["contracts", "callins", "contracts"]
+    # A sheet with another name but the right headers is read as the register's sheet.
+    assert not any(p.code == "XLS001" for p in reports[2].problems)
+
+
+def _zip(parts: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize(
+    "name,content,fragment",
+    [
+        ("叫修登记簿.xlsx", b"", "empty"),
+        ("叫修登记簿.xlsx", b"hello, this is text", "not a valid Excel file"),
+        ("叫修登记簿.xlsx", bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 600, "encrypted"),
+        ("叫修登记簿.csv", b"a,b", "not an Excel workbook"),
+        ("叫修登记簿.xlsx", _zip({"hello.txt": b"x"}), "workbook part"),
+        ("叫修登记簿.xlsx", _zip({"[Content_Types].xml": b"<x/>", "xl/workbook.xml": b"0" * 50_000_000}), "zip bomb"),
+    ],
+)
+def test_unusable_files_get_one_line_and_are_left_untouched(tmp_path, name, content, fragment):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(UnusableWorkbook) as info:
+        open_workbook(path)
+    assert fragment in info.value.en
+    assert info.value.zh and "\n" not in info.value.zh
+    assert path.read_bytes() == content
+
+
+def test_truncated_workbook(tmp_path):
+    good = write_workbook(tmp_path / "x.xlsx", {"保养合同": [["合同编号"], ["HT-1"]]})
+    data = good.read_bytes()
+    cut = tmp_path / "保养合同.xlsx"
+    cut.write_bytes(data[: len(data) // 2])
+    with pytest.raises(UnusableWorkbook) as info:
+        open_workbook(cut)
+    assert "damaged" in info.value.en
+
+
+def test_cli_reports_unusable_and_unrecognised_files_with_exit_2(tmp_path, capsys):
+    (tmp_path / "坏.xlsx").write_bytes(b"garbage")
+    assert main(["validate", str(tmp_path / "坏.xlsx"), "--lang", "en"]) == 2
+    out = capsys.readouterr().out
+    assert "not a valid Excel file" in out and "Traceback" not in out
+    odd = write_workbook(tmp_path / "odd.xlsx", {"Sheet1": [["甲", "乙"], [1, 2]]})
+    assert main(["validate", str(odd), "--json"]) == 2
+    assert "无法识别" in capsys.readouterr().out
+
+
+def test_missing_path_and_empty_folder_are_usage_errors(tmp_path, capsys):
+    assert main(["validate", str(tmp_path / "nope.xlsx")]) == 2
+    (tmp_path / "empty").mkdir()
+    assert main(["validate", str(tmp_path / "empty")]) == 2
+    err = capsys.readouterr().err
+    assert "路径不存在" in err and "没有登记簿" in err
+
+
+def test_bad_settings_name_the_key(tmp_path, capsys):
+    (tmp_path / "automation.toml").write_text('[sla]\nurban_hours = "six"\n', encoding="utf-8")
+    (tmp_path / "总部").mkdir()
+    assert main(["run", str(tmp_path), "--lang", "en"]) == 2
+    assert "sla.urban_hours" in capsys.readouterr().err
+    (tmp_path / "automation.toml").write_text('[calendar]\nwork_periods = ["13:00-12:00"]\n', encoding="utf-8")
+    assert main(["run", str(tmp_path)]) == 2
+    assert "calendar.work_periods" in capsys.readouterr().err
+    (tmp_path / "automation.toml").write_text('[sla]\nurban = 6\n', encoding="utf-8")
+    assert main(["run", str(tmp_path)]) == 2
+    assert "sla.urban" in capsys.readouterr().err
+
+
+def test_every_template_validates_cleanly_when_laid_out(tmp_path):
+    assert main(["init", str(tmp_path / "r"), "--branch", "慈溪分公司"]) == 0
+    reports = validate_paths([tmp_path / "r"], as_of=AS_OF)
+    assert len(reports) == 7
+    assert all(not r.problems and r.error_zh is None for r in reports), [r.problems for r in reports]
+
+
+def test_lock_and_temporary_files_are_not_registers(tmp_path):
+    write_workbook(tmp_path / "b" / "保养合同.xlsx", {"保养合同": [["合同编号"]]})
+    for junk in ("~$保养合同.xlsx", ".~lock.保养合同.xlsx#", ".~automation-1-保养合同.xlsx.tmp"):
+        (tmp_path / "b" / junk).write_bytes(b"junk")
+    reports = validate_paths([tmp_path / "b"], as_of=AS_OF)
+    assert [Path(r.path).name for r in reports] == ["保养合同.xlsx"]

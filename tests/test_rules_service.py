@@ -1,0 +1,164 @@
+"""Rules of the branch registers (call-ins, contracts, items, daily reports), each on a small register written
+right here. Every expected problem is listed with its cell; anything else reported fails the test."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from conftest import AS_OF, write_workbook
+
+from automation.pipeline import validate_paths
+
+D, T = dt.date, dt.datetime
+
+CONTRACTS = [
+    ["合同编号", "客户代码", "客户名称", "商品型号", "开始日期", "到期日期", "合同金额(元)", "合同状态", "到期通知日期", "续约结果", "新合同编号"],
+    ["HT-001", "KH00001", "宁波甬江机械有限公司", "CNC-650", D(2026, 1, 1), D(2026, 12, 31), 1200, "有效", None, None, None],   # 2
+    ["HT-002", "KH00002", "慈溪恒通精工", "HX-160", D(2026, 1, 1), D(2025, 12, 31), 800, "有效", None, None, None],           # 3 CON001, CON002
+    ["HT-003", "KH00099", "无名公司", "HX-160", D(2025, 1, 1), D(2025, 12, 31), 800, "已续约", D(2026, 1, 5), "已续约", None],  # 4 REF001 CON003 CON004
+    ["HT-004", "KH00002", "慈溪恒通精工有限公司", "HX-160", D(2024, 1, 1), D(2024, 12, 31), 0, "已续约", None, "已续约", "HT-999"],  # 5 COL003 CON005
+    ["HT-005", "KH00002", "慈溪恒通精工有限公司", "HX-160", D(2026, 1, 1), D(2026, 12, 31), 500, "有效", None, "不续约", "HT-001"],  # 6 CON006
+    ["HT-001", "KH00001", "宁波甬江机械有限公司", "CNC-650", D(2026, 1, 1), D(2026, 12, 31), 1200, "有效", None, None, None],   # 7 COL002
+]
+
+
+def problems_of(path):
+    [report] = validate_paths([path], as_of=AS_OF)
+    assert report.error_zh is None, report.error_zh
+    return sorted((p.cell or "", p.code) for p in report.problems)
+
+
+def test_contract_rules(root):
+    path = write_workbook(root / "服务中心" / "保养合同.xlsx", {"保养合同": CONTRACTS})
+    assert problems_of(path) == sorted([
+        ("F3", "CON001"), ("C3", "CON002"), ("B4", "REF001"), ("I4", "CON003"), ("K4", "CON004"),
+        ("G5", "COL003"), ("K5", "CON005"), ("K6", "CON006"), ("A7", "COL002"),
+    ])
+
+
+CALLS = [
+    ["登记号", "来电时间", "客户代码", "客户名称", "地址", "电话", "商品型号", "区域", "服务类别", "合同编号", "派工技术员",
+     "派工时间", "到达时间", "处理方式", "完成时间", "客户签字", "服务费(元)", "发票号", "开票日期"],
+    # 2: a clean paid on-site repair
+    ["J001", T(2026, 11, 2, 9, 0), None, "宁波甬江机械有限公司", "江北区长兴路 8 号", "0574-87654321", "CNC-650", "市区", "A类",
+     None, "王强", T(2026, 11, 2, 9, 30), T(2026, 11, 2, 11, 0), "现场修复", T(2026, 11, 2, 15, 0), "是", 300, "FP001", D(2026, 11, 2)],
+    # 3: contract service without customer code or contract
+    ["J002", T(2026, 11, 3, 9, 0), None, "慈溪恒通精工有限公司", "慈溪", "13805740001", "HX-160", "郊区", "B 合同服务",
+     None, None, None, None, None, None, None, None, None, None],
+    # 4: a contract of another customer; dispatched before the call; technician who left
+    ["J003", T(2026, 11, 4, 9, 0), "KH00002", "慈溪恒通精工有限公司", "慈溪", "13805740001", "HX-160", "郊区", "B",
+     "HT-001", "刘洋", T(2026, 11, 4, 8, 0), None, None, None, None, None, None, None],
+    # 5: contract unknown; a salesperson dispatched; arrival before dispatch
+    ["J004", T(2026, 11, 5, 9, 0), "KH00001", "宁波甬江机械有限公司", "江北", "13805740001", "CNC", "市区", "B",
+     "HT-404", "张伟", T(2026, 11, 5, 10, 0), T(2026, 11, 5, 9, 30), None, None, None, None, None, None],
+    # 6: on-site completed without signature, fee or invoice; completed before arrival; invoiced late
+    ["J005", T(2026, 11, 6, 9, 0), None, "某厂", "海曙", "13805740001", "CNC", "市区", "有费服务",
+     None, "王强", T(2026, 11, 6, 9, 10), T(2026, 11, 6, 10, 0), "现场修复", T(2026, 11, 6, 9, 50), "否", None, None, D(2026, 11, 9)],
+    # 7: free service charged; arrival without a technician; workshop repair not in the items register
+    ["J006", T(2026, 11, 9, 9, 0), None, "某厂", "海曙", "13805740001", "CNC", "市区", "C",
+     None, None, None, T(2026, 11, 9, 12, 0), "带回修理", None, None, 50, None, None],
+    # 8: unreadable and impossible values; call in the future
+    ["J007", "昨天", None, "某厂", "海曙", "12345", "CNC", "城里", "D", None, "无此人", None, None, None, None, None, None, None, None],
+    ["J008", T(2026, 11, 28, 9, 0), None, "某厂", "海曙", "13805740001", "CNC", "市区", "A", None, None, None, None, None, None, None, None, None, None],
+    # 10: a contract call outside the contract's period; date without time
+    ["J009", T(2026, 11, 10, 9, 0), "KH00002", "慈溪恒通精工有限公司", "慈溪", "13805740001", "HX-160", "郊区", "B",
+     "HT-002", None, D(2026, 11, 10), None, None, None, None, None, None, None],
+]
+
+
+def test_callin_rules(root):
+    write_workbook(root / "服务中心" / "保养合同.xlsx", {"保养合同": CONTRACTS[:3]})
+    write_workbook(root / "服务中心" / "客户商品进出登记簿.xlsx", {"商品进出": [["收据号", "登记号"], ["S1", "J001"]]})
+    path = write_workbook(root / "服务中心" / "叫修登记簿.xlsx", {"叫修登记": CALLS})
+    assert problems_of(path) == sorted([
+        ("C3", "CAL001"), ("J3", "CAL002"),
+        ("J4", "CAL004"), ("L4", "CAL006"), ("K4", "STF002"),
+        ("J5", "CAL003"), ("K5", "STF003"), ("M5", "CAL007"),
+        ("P6", "CAL010"), ("Q6", "CAL011"), ("R6", "CAL013"), ("O6", "CAL009"), ("S6", "CAL014"),
+        ("Q7", "CAL012"), ("K7", "CAL008"), ("N7", "CAL015"),
+        ("B8", "TYP002"), ("F8", "TYP009" if False else "TYP008"), ("H8", "TYP012"), ("I8", "TYP012"), ("K8", "STF001"),
+        ("B9", "COL004"),
+        ("J10", "CAL005"), ("L10", "TYP003"),
+    ])
+
+
+ITEMS = [
+    ["收据号", "登记号", "客户名称", "商品型号", "带回日期", "约定完成日期", "修理卡号", "维修技术员", "维修工时", "修妥日期",
+     "主任验收", "归还日期", "客户签章", "收据作废", "服务类别", "发票号", "开票日期"],
+    ["S1", "J001", "甬江", "CNC", D(2026, 11, 2), D(2026, 11, 9), "K1", "王强", 3, D(2026, 11, 5), "是", D(2026, 11, 6), "是", "是", "A", "F1", D(2026, 11, 6)],  # 2 clean
+    ["S2", "J404", "甬江", "CNC", D(2026, 11, 2), D(2026, 11, 1), "K2", "王强", None, D(2026, 11, 1), None, None, None, None, "C", None, None],  # 3 REF002 ITM001 ITM002 ITM003
+    ["S3", "J001", "甬江", "CNC", D(2026, 11, 2), D(2026, 11, 9), "K3", "王强", 2, D(2026, 11, 5), "否", D(2026, 11, 4), "是", None, "A", None, D(2026, 11, 8)],  # 4 ITM004 ITM005 ITM006 ITM007
+    ["S4", "J001", "甬江", "CNC", D(2026, 8, 2), D(2026, 8, 9), "K1", "刘洋", None, None, None, None, None, None, "B", None, None],  # 5 COL002 STF002
+]
+
+
+def test_item_rules(root):
+    write_workbook(root / "服务中心" / "叫修登记簿.xlsx", {"叫修登记": CALLS[:2]})
+    path = write_workbook(root / "服务中心" / "客户商品进出登记簿.xlsx", {"商品进出": ITEMS})
+    assert problems_of(path) == sorted([
+        ("B3", "REF002"), ("F3", "ITM001"), ("J3", "ITM002"), ("I3", "ITM003"),
+        ("L4", "ITM004"), ("L4", "ITM005"), ("P4", "ITM006"), ("Q4", "ITM007"),
+        ("G5", "COL002"), ("H5", "STF002"),
+    ])
+
+
+def test_item_return_message_lists_what_is_missing(root):
+    write_workbook(root / "服务中心" / "叫修登记簿.xlsx", {"叫修登记": CALLS[:2]})
+    path = write_workbook(root / "服务中心" / "客户商品进出登记簿.xlsx", {"商品进出": ITEMS[:1] + ITEMS[3:4]})
+    [report] = validate_paths([path], as_of=AS_OF)
+    message = next(p for p in report.problems if p.code == "ITM005")
+    assert message.message_zh == "归还前须完成：主任验收、收据作废"
+    assert message.message_en == "before returning the item: supervisor's acceptance, cancelling the receipt"
+    assert message.article == "售后服务管理制度 第十二条"
+
+
+WORK = [
+    ["日期", "技术员", "登记号", "服务类别", "工作内容", "开始时间", "结束时间", "工时"],
+    [D(2026, 11, 2), "王强", "J001", "A", "现场维修", "09:30", "11:00", 1.5],  # 2 clean
+    [D(2026, 11, 3), "王强", "J404", "A", "维修", "14:00", "13:00", 1],  # 3 REF002 WRK001
+    [D(2026, 11, 4), "王强", None, "B", "保养", "08:00", "10:00", 3],  # 4 WRK002
+    [D(2026, 11, 5), "王强", None, "C", "巡检", None, None, 8],  # 5
+    [D(2026, 11, 5), "王强", None, "C", "巡检", None, None, 5],  # 6 WRK004 (13 h > 12)
+    [D(2026, 11, 6), "王强", None, "C", "巡检", None, None, 20],  # 7
+    [D(2026, 11, 6), "王强", None, "C", "巡检", None, None, 5],  # 8 WRK003 (25 h)
+    [D(2026, 11, 6), "刘洋", None, "C", "巡检", None, None, 0],  # 9 COL003 STF002
+]
+REVIEW = [
+    ["日期", "服务主任", "经理核阅", "核阅日期"],
+    [D(2026, 11, 2), "李娜", "是", D(2026, 11, 3)],  # 2 clean
+    [D(2026, 11, 3), "李娜", "是", None],  # 3 WRK005
+    [D(2026, 11, 4), "李娜", "是", D(2026, 11, 1)],  # 4 WRK006
+    [D(2026, 11, 5), "李娜", "否", D(2026, 11, 6)],  # 5 WRK007
+    [D(2026, 11, 5), "李娜", "否", None],  # 6 COL002
+]
+
+
+def test_worklog_rules(root):
+    write_workbook(root / "服务中心" / "叫修登记簿.xlsx", {"叫修登记": CALLS[:2]})
+    path = write_workbook(root / "服务中心" / "技术员工作日报表.xlsx", {"工作日报": WORK, "日报核阅": REVIEW})
+    assert problems_of(path) == sorted([
+        ("C3", "REF002"), ("G3", "WRK001"), ("H4", "WRK002"), ("H6", "WRK004"), ("H8", "WRK003"),
+        ("H9", "COL003"), ("B9", "STF002"),
+        ("D3", "WRK005"), ("D4", "WRK006"), ("D5", "WRK007"), ("A6", "COL002"),
+    ])
+
+
+def test_a_crashing_rule_is_one_problem_and_the_others_still_run(root, monkeypatch):
+    from automation.validators import rules
+
+    def broken(ctx):
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setitem(rules.RULES, "contracts", (broken, *rules.RULES["contracts"]))
+    path = write_workbook(root / "服务中心" / "保养合同.xlsx", {"保养合同": CONTRACTS})
+    found = problems_of(path)
+    assert ("", "SYS001") in [(c, code) for c, code in found if code == "SYS001"]
+    assert ("F3", "CON001") in found
+
+
+def test_without_master_data_references_are_warned_once(tmp_path):
+    path = write_workbook(tmp_path / "服务中心" / "叫修登记簿.xlsx", {"叫修登记": CALLS[:2]})
+    [report] = validate_paths([path], as_of=AS_OF)
+    codes = [(p.code, p.column, p.severity) for p in report.problems]
+    assert ("REF003", "派工技术员", "warning") in codes
+    assert report.errors == 0 or all(p.code != "STF001" for p in report.problems)
