@@ -18,7 +18,7 @@ from .registers.model import normalise_header
 from .root import Source, branch_of, discover, is_ignored, recognise
 from .settings import Settings
 from .validators.context import Lookups
-from .xlsx.read import RawWorkbook, UnusableWorkbook, open_workbook
+from .xlsx.read import RawWorkbook, UnusableWorkbook, gc_paused, open_workbook
 from .xlsx.table import HEADER_SEARCH_ROWS, Table, build_table
 
 
@@ -96,7 +96,8 @@ class Deployment:
     def load(self, path: Path) -> LoadedWorkbook:
         key = path.resolve()
         if key not in self._loaded:
-            self._loaded[key] = self._read(self.source(path))
+            with gc_paused():
+                self._loaded[key] = self._read(self.source(path))
         return self._loaded[key]
 
     def _read(self, source: Source) -> LoadedWorkbook:

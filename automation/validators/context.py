@@ -83,10 +83,13 @@ class Context:
 
 
 def _at(value: object, i: int) -> object:
+    """A per-row parameter's value at row ``i``; dates are shown as yyyy-mm-dd (looked up only for flagged rows)."""
     if isinstance(value, pd.Series):
-        return value.iloc[i]
-    if isinstance(value, np.ndarray | list):
-        return value[i]
+        value = value.iloc[i]
+    elif isinstance(value, np.ndarray | list):
+        value = value[i]
+    if isinstance(value, np.datetime64 | pd.Timestamp | dt.datetime | dt.date):
+        return day_text(value)
     return value
 
 

@@ -25,8 +25,10 @@ REQUIRED, UNIQUE, RANGE, FUTURE = "COL001", "COL002", "COL003", "COL004"
 
 
 def uniqueness_key(values: pd.Series, kind: Kind) -> pd.Series:
-    """What "the same value" means for a unique column: text compares after NFKC, without spaces, ignoring case."""
-    if kind in TEXT_KINDS:
+    """What "the same value" means for a unique column: text compares after NFKC, without spaces, ignoring case.
+
+    Codes are already NFKC-normalised and trimmed when read and compare as they are (identifiers are exact)."""
+    if kind in TEXT_KINDS and kind is not Kind.CODE:
         return values.map(
             lambda v: "".join(unicodedata.normalize("NFKC", v).split()).casefold() if isinstance(v, str) else None
         )

@@ -102,7 +102,9 @@ def build_table(workbook: str, sheet: str, rows: Sequence[Sequence[object]] | No
     keep = [i for i, row in enumerate(body) if not _blank_row(row)]
     excel_rows = np.asarray(keep, dtype=np.int64) + header_index + 2
     kept = [body[i] for i in keep]
-    cols_raw = list(zip(*(r[:width] if len(r) >= width else list(r) + [""] * (width - len(r)) for r in kept), strict=True)) if kept else []
+    if any(len(r) < width for r in kept):
+        kept = [list(r) + [""] * (width - len(r)) for r in kept]
+    cols_raw = list(zip(*kept, strict=False)) if kept else []
 
     data: dict[str, pd.Series] = {}
     blank: dict[str, np.ndarray] = {}

@@ -34,6 +34,7 @@ _TIME_TEXT = re.compile(r"(\d{1,2})\s*[:时]\s*(\d{2})\s*分?(?:\s*:\s*(\d{2})(?
 _NUMBER_UNITS = re.compile(r"(?:万元|元|小时|hours?|hrs?|h|工时)$", re.IGNORECASE)
 _MOBILE = re.compile(r"(?:\+?86-?)?1[3-9]\d{9}")
 _LANDLINE = re.compile(r"0\d{2,3}-?\d{7,8}(?:(?:-|转|#|ext\.?)\d{1,6})?", re.IGNORECASE)
+_SIMPLE_PHONE = re.compile(r"1[3-9]\d{9}|0\d{2,3}-\d{7,8}")
 _PHONE_SPLIT = re.compile(r"[/、,，;；]")
 _POSTCODE = re.compile(r"\d{6}")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
@@ -241,13 +242,20 @@ def _parse_choice(value: object, aliases: Mapping[str, str], choices: Sequence[s
 # --- whole columns ------------------------------------------------------------------------------------------
 
 
+_SLOW = object()  # marks a cell the fast path of its column could not convert
+
+
 def parse_column(column: Column, raw: Sequence[object]) -> ParsedColumn:
-    """Parse one column's raw values according to its kind."""
+    """Parse one column's raw values according to its kind.
+
+    Each kind has a fast path for the cell type staff nearly always produce (a real datetime cell in a datetime
+    column, a known spelling in a choice column, ...), written as one comprehension; only the other cells go
+    through the lenient per-cell parser.
+    """
     n = len(raw)
     kind = column.kind
     errors: dict[int, tuple[str, dict[str, str]]] = {}
     if kind in (Kind.TEXT, Kind.STAFF):
-        # The hot path for most columns: plain strings need only trimming.
         text = np.asarray(
             [v.strip() if v.__class__ is str else (None if v is None else as_text(v)) for v in raw], dtype=object
         ).reshape(n)
@@ -256,25 +264,54 @@ def parse_column(column: Column, raw: Sequence[object]) -> ParsedColumn:
         return ParsedColumn(pd.Series(text, dtype=object), blank, errors)
 
     blank = _blank(np.asarray(raw, dtype=object).reshape(n))
+    out = _fast_path(column, raw)
+    for i in np.flatnonzero(blank).tolist():
+        out[i] = None
     parse = _simple_parser(column)
-    out: list[object] = [None] * n
-    for i in np.flatnonzero(~blank).tolist():
+    for i in [i for i, v in enumerate(out) if v is _SLOW]:
         value = raw[i]
+        out[i] = None
+        if value.__class__ is str and not value.strip():
+            blank[i] = True
+            continue
         try:
             out[i] = parse(value)
         except _Bad as bad:
-            if value.__class__ is str and not value.strip():
-                blank[i] = True
-            else:
-                errors[i] = (bad.code, bad.params)
+            errors[i] = (bad.code, bad.params)
 
     if kind in (Kind.DATE, Kind.DATETIME):
-        series = pd.Series(np.array([np.datetime64("NaT") if v is None else v for v in out], dtype="datetime64[s]"))
+        stamps = pd.to_datetime(pd.Series(out, dtype=object)) if n else pd.Series([], dtype="datetime64[s]")
+        stamps = stamps.dt.normalize() if kind is Kind.DATE else stamps.dt.floor("min")
+        series = stamps.astype("datetime64[s]")
     elif kind in (Kind.NUMBER, Kind.MONEY, Kind.HOURS, Kind.INT, Kind.TIME):
         series = pd.Series(np.array([np.nan if v is None else v for v in out], dtype=float))
     else:
         series = pd.Series(out, dtype=object)
     return ParsedColumn(series, blank, errors)
+
+
+def _fast_path(column: Column, raw: Sequence[object]) -> list[object]:
+    kind = column.kind
+    slow = _SLOW
+    if kind is Kind.DATETIME:
+        return [v if v.__class__ is dt.datetime else slow for v in raw]
+    if kind is Kind.DATE:
+        return [v if v.__class__ is dt.datetime or v.__class__ is dt.date else slow for v in raw]
+    if kind in (Kind.NUMBER, Kind.MONEY, Kind.HOURS):
+        return [v if v.__class__ is float else slow for v in raw]
+    if kind in (Kind.ENUM, Kind.BOOL):
+        exact: dict[object, object] = {c: c for c in column.choices}
+        exact.update(column.aliases)
+        if kind is Kind.BOOL:
+            exact = {k: v == "是" for k, v in exact.items()}
+            exact.update({True: True, False: False})
+        return [exact.get(v, slow) if v.__class__ is str or v.__class__ is bool else slow for v in raw]
+    if kind is Kind.CODE:
+        return [(v.strip() or slow) if v.__class__ is str and v.isascii() else slow for v in raw]
+    if kind is Kind.PHONE:
+        simple = _SIMPLE_PHONE
+        return [v if v.__class__ is str and simple.fullmatch(v) else slow for v in raw]
+    return [slow] * len(raw)
 
 
 def _blank(values: np.ndarray) -> np.ndarray:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ...problems import Problem
-from ..context import Context, blank, day_text, filled, yes
+from ..context import Context, blank, filled, yes
 from .common import check_customer_codes, check_staff, missing_lookup, required_when
 
 SHEET = "叫修登记"
@@ -47,7 +47,7 @@ def contract_service(ctx: Context) -> Iterable[Problem]:
         (called >= start) & (called < end + pd.Timedelta(days=1))
     ).to_numpy()
     yield from ctx.flag(
-        "CAL005", t, outside, "合同编号", start=[day_text(v) for v in start], end=[day_text(v) for v in end]
+        "CAL005", t, outside, "合同编号", start=start, end=end
     )
 
 
@@ -87,7 +87,7 @@ def fees(ctx: Context) -> Iterable[Problem]:
     yield from required_when(ctx, "CAL013", t, paid & onsite & done, "发票号")
     done_day = d["完成时间"].dt.normalize()
     late = (d["开票日期"] > done_day).to_numpy()
-    yield from ctx.flag("CAL014", t, late, "开票日期", done=[day_text(v) for v in done_day])
+    yield from ctx.flag("CAL014", t, late, "开票日期", done=done_day)
 
 
 def workshop(ctx: Context) -> Iterable[Problem]:

@@ -11,7 +11,7 @@ from ...catalogue import problem
 from ...problems import Problem
 from ...registers.model import Kind
 from ...xlsx.table import Table
-from ..context import Context, blank, day_text, filled
+from ..context import Context, blank, filled
 
 REGISTER_NAMES = {
     "master": ("基础资料", "the master data (基础资料)"),
@@ -79,7 +79,7 @@ def check_staff(
         day = when.to_numpy(dtype="datetime64[s]").astype("datetime64[D]")
         after = known & (day > left_at.astype("datetime64[D]"))
         out += ctx.flag(
-            "STF002", table, after, column, left=[day_text(v) for v in left_at], day=[day_text(v) for v in day]
+            "STF002", table, after, column, left=left_at, day=day
         )
     if post is not None:
         posts = staff["岗位"].to_numpy(dtype=object)

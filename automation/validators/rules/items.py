@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ...problems import Problem
-from ..context import Context, blank, day_text, filled, yes
+from ..context import Context, blank, filled, yes
 from .common import check_callin_ids, check_staff, missing_list, required_when
 
 SHEET = "商品进出"
@@ -43,7 +43,7 @@ def invoices(ctx: Context) -> Iterable[Problem]:
     paid = d["服务类别"].eq("A").fillna(False).to_numpy(dtype=bool)
     yield from required_when(ctx, "ITM006", t, paid & returned, "发票号")
     differs = returned & filled(t, "开票日期") & (d["开票日期"] != d["归还日期"]).to_numpy()
-    yield from ctx.flag("ITM007", t, differs, "开票日期", returned=[day_text(v) for v in d["归还日期"]])
+    yield from ctx.flag("ITM007", t, differs, "开票日期", returned=d["归还日期"])
 
 
 def references(ctx: Context) -> Iterable[Problem]:

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ...problems import Problem
-from ..context import Context, day_text, filled, yes
+from ..context import Context, filled, yes
 from .common import check_callin_ids, check_staff, required_when
 
 DAILY, REVIEW = "工作日报", "日报核阅"
@@ -46,7 +46,7 @@ def daily_totals(ctx: Context) -> Iterable[Problem]:
         who = pd.Series(None, index=d.index, dtype=object)
         who.loc[chosen["last"].to_numpy()] = [k[1] for k in chosen.index]
         yield from ctx.flag(
-            code, t, flag, "工时", who=who, day=[day_text(v) for v in d["日期"]],
+            code, t, flag, "工时", who=who, day=d["日期"],
             total=[f"{v:g}" for v in total.fillna(0)], limit=f"{limit:g}",
         )
 

@@ -1,0 +1,126 @@
+"""The types every job shares, and the small helpers the job modules build their result frames with.
+
+A job is a plain function ``JobInput -> ResultTable``: it reads the register's typed tables (:mod:`automation.xlsx
+.table`), the settings, the as-of instant, the working calendar and the lookups, and returns the rows of one
+result sheet (§6) as a DataFrame whose columns are the sheet's headers in display order. Columns whose header
+starts with ``_`` are not shown; ``_cell`` / ``_sheet`` carry the A1 address and sheet of the source row so the
+writer can link a key column (``ResultTable.links``) back to the row staff typed.
+
+This module imports nothing of :mod:`automation.jobs` itself, so the job modules and the package ``__init__``
+(which holds the registry and :func:`automation.jobs.run_jobs`) can both import it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+
+from ..calendar import WorkCalendar
+from ..catalogue import problem
+from ..problems import Problem
+from ..registers import Register
+from ..settings import Settings
+from ..validators.context import Lookups
+from ..xlsx.table import Table, column_letter
+
+CELL, SHEET = "_cell", "_sheet"
+
+
+@dataclass(frozen=True)
+class JobInput:
+    """Everything a job may look at; nothing in it is modified by a job."""
+
+    register: Register
+    workbook: str  # how the workbook is named in problems (path relative to the root)
+    branch: str
+    tables: dict[str, Table]  # sheet model name -> table, as the reader produced them
+    settings: Settings
+    as_of: datetime  # naive local time; "now" for every job
+    calendar: WorkCalendar
+    lookups: Lookups
+
+    def table(self, sheet: str) -> Table:
+        return self.tables[sheet]
+
+    @property
+    def now(self) -> np.datetime64:
+        """The as-of instant in whole minutes."""
+        return np.datetime64(self.as_of.replace(second=0, microsecond=0), "m")
+
+    @property
+    def today(self) -> pd.Timestamp:
+        """Midnight of the as-of day."""
+        return pd.Timestamp(self.as_of.date())
+
+
+@dataclass
+class ResultTable:
+    """The rows of one result sheet.
+
+    ``frame`` holds the visible columns (the §6 headers, in display order) plus optional hidden ``_``-prefixed
+    columns; real dates/instants are Timestamps (datetime64 columns), numbers floats or ints, text str, blanks
+    None/NaN/NaT. ``links`` maps a visible column to the source column it stands for; its cells link to the
+    address in ``_cell`` (on the sheet in ``_sheet``). Headers ending in 日期 are written as dates without a time,
+    as are the headers in ``date_columns``.
+    """
+
+    name: str
+    frame: pd.DataFrame
+    problems: list[Problem] = field(default_factory=list)
+    links: dict[str, str] | None = None
+    empty_message: str = "无记录"
+    date_columns: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Job:
+    """One result sheet of §6: its name, visible headers, the function computing it, and its empty message."""
+
+    name: str
+    headers: tuple[str, ...]
+    run: Callable[[JobInput], ResultTable]
+    empty_message: str
+
+    def result(
+        self, frame: pd.DataFrame, problems: list[Problem] | None = None, links: dict[str, str] | None = None
+    ) -> ResultTable:
+        return ResultTable(self.name, frame, list(problems or []), links, self.empty_message)
+
+    def empty(self, problems: list[Problem] | None = None) -> ResultTable:
+        return self.result(pd.DataFrame({h: pd.Series(dtype=object) for h in self.headers}), problems)
+
+
+def source_cells(table: Table, header: str, positions: Sequence[int] | np.ndarray) -> dict[str, list]:
+    """The hidden ``_cell`` / ``_sheet`` columns for the given row positions of ``table``."""
+    positions = np.asarray(positions, dtype=np.int64)
+    col = table.columns.get(header)
+    if col is None:
+        cells: list[str | None] = [None] * len(positions)
+    else:
+        letter = column_letter(col)
+        cells = [f"{letter}{r}" for r in table.excel_rows[positions].tolist()]
+    return {CELL: cells, SHEET: [table.sheet] * len(positions)}
+
+
+def calendar_warnings(inp: JobInput, sheet: str, *instants: np.ndarray | pd.Series) -> list[Problem]:
+    """One CLD001 warning per year among ``instants`` (datetime64 arrays or Series; NaT ignored) that the working
+    calendar has no holiday data for."""
+    parts = [np.asarray(v).astype("datetime64[m]").ravel() for v in instants]
+    if not any(p.size for p in parts):
+        return []
+    years = inp.calendar.uncovered_years(np.concatenate(parts))
+    return [problem("CLD001", workbook=inp.workbook, sheet=sheet, year=str(y)) for y in sorted(years)]
+
+
+def hours(minutes: np.ndarray | pd.Series) -> np.ndarray:
+    """Working minutes -> hours, two decimals (NaN stays NaN)."""
+    return np.round(np.asarray(minutes, dtype=np.float64) / 60.0, 2)
+
+
+def day_text(value: object) -> str:
+    ts = pd.Timestamp(value) if value is not None else pd.NaT
+    return "" if pd.isna(ts) else ts.strftime("%Y-%m-%d")

@@ -1,0 +1,60 @@
+"""Maintenance-contract job (保养合同, §6): 续约提醒, the renewal reminders.
+
+The regulation asks for a renewal notice one month before a maintenance contract expires. A contract is listed
+while its renewal is undecided — 合同状态 is neither 已续约 nor 已终止 and 续约结果 is neither 已续约 nor 不续约 —
+and its 到期日期 is at most ``settings.notice_days`` days after the as-of day, or already past.
+
+* 剩余天数 = 到期日期 − the as-of day in calendar days (0 on the expiry day, negative once past).
+* 状态: 已过期未续约 once the expiry day has passed; otherwise 已寄通知 when 到期通知日期 is filled in, else 需寄通知.
+* Soonest expiry first; contracts without a readable 到期日期 are left out (validation reports them).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .base import Job, JobInput, ResultTable, source_cells
+
+SHEET = "保养合同"
+SETTLED_STATES = ("已续约", "已终止")
+SETTLED_RESULTS = ("已续约", "不续约")
+TO_NOTIFY, NOTIFIED, EXPIRED = "需寄通知", "已寄通知", "已过期未续约"
+
+
+def renewal_sheet(inp: JobInput) -> ResultTable:
+    table = inp.table(SHEET)
+    data = table.data
+    expiry = data["到期日期"]
+    left = (expiry - inp.today).dt.days
+    open_ = ~data["合同状态"].isin(SETTLED_STATES) & ~data["续约结果"].isin(SETTLED_RESULTS)
+    due = expiry.notna() & (left <= int(inp.settings.notice_days))
+    rows = np.flatnonzero((open_ & due).to_numpy(dtype=bool))
+    rows = rows[np.argsort(expiry.to_numpy()[rows], kind="stable")]
+
+    days = left.to_numpy()[rows].astype(np.int64)
+    notified = data["到期通知日期"].notna().to_numpy()[rows]
+    status = np.where(days < 0, EXPIRED, np.where(notified, NOTIFIED, TO_NOTIFY)).astype(object)
+    frame = pd.DataFrame(
+        {
+            "合同编号": data["合同编号"].to_numpy()[rows],
+            "客户代码": data["客户代码"].to_numpy()[rows],
+            "客户名称": data["客户名称"].to_numpy()[rows],
+            "到期日期": expiry.to_numpy()[rows],
+            "剩余天数": days,
+            "到期通知日期": data["到期通知日期"].to_numpy()[rows],
+            "状态": status,
+            **source_cells(table, "合同编号", rows),
+        }
+    )
+    return RENEWALS.result(frame, links={"合同编号": "合同编号"})
+
+
+RENEWALS = Job(
+    "续约提醒",
+    ("合同编号", "客户代码", "客户名称", "到期日期", "剩余天数", "到期通知日期", "状态"),
+    renewal_sheet,
+    "近期没有需要续约的保养合同",
+)
+
+JOBS: tuple[Job, ...] = (RENEWALS,)

@@ -1,0 +1,94 @@
+"""Customer-archive job (客户档案, §6): 客户维护提醒.
+
+The customer-information rules say an important customer (重要客户) is looked after by two of the company's own
+staff, a 主办 and a 协办业务员, and that a salesperson who leaves hands his customers over. One row per customer
+that needs attention, its reminders joined with "；":
+
+* 重要客户缺少协办业务员 — 重要客户 = 是 and 协办业务员 blank;
+* 重要客户的协办业务员与主办业务员相同 — no *second* person in fact;
+* 主办业务员 X 已于 yyyy-mm-dd 离职，须交接 (and the same for 协办业务员) — the person is 离职 in 基础资料/员工
+  (matched by 姓名 or 工号, as staff columns may hold either). Without a staff list only the first two checks run.
+
+Choice: customers whose 往来状态 is 终止 are left out (no business left to look after or hand over); 暂停 ones stay.
+Rows are in 客户代码 order, as the archive is usually kept.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .base import Job, JobInput, ResultTable, day_text, source_cells
+
+SHEET = "客户"
+MAIN, SECOND = "主办业务员", "协办业务员"
+NO_SECOND = "重要客户缺少协办业务员"
+SAME_PERSON = "重要客户的协办业务员与主办业务员相同，须另指定一人"
+
+
+def _departed(inp: JobInput) -> dict[str, str]:
+    """姓名 and 工号 of every staff member marked 离职 -> their leaving date as text ('' when unknown)."""
+    staff = inp.lookups.staff
+    if staff is None or staff.empty:
+        return {}
+    gone = staff[staff["在职状态"].eq("离职").fillna(False).astype(bool)]
+    out: dict[str, str] = {}
+    for name, number, left in zip(gone["姓名"], gone["工号"], gone["离职日期"], strict=True):
+        for key in (name, number):
+            if isinstance(key, str) and key:
+                out.setdefault(key, day_text(left))
+    return out
+
+
+def _left_text(role: str, who: str, left: str) -> str:
+    when = f"已于 {left} 离职" if left else "已离职"
+    return f"{role} {who} {when}，须交接"
+
+
+def reminder_sheet(inp: JobInput) -> ResultTable:
+    table = inp.table(SHEET)
+    data = table.data
+    active = ~data["往来状态"].eq("终止").to_numpy(dtype=bool)
+    important = data["重要客户"].eq(True).fillna(False).to_numpy(dtype=bool)
+    main, second = data[MAIN], data[SECOND]
+    no_second = important & second.isna().to_numpy()
+    same = important & (main.notna() & main.eq(second)).to_numpy(dtype=bool)
+    departed = _departed(inp)
+    main_left = main.isin(list(departed)).to_numpy(dtype=bool)
+    second_left = second.isin(list(departed)).to_numpy(dtype=bool)
+    rows = np.flatnonzero(active & (no_second | same | main_left | second_left))
+
+    notes: list[str] = []
+    mains, seconds = main.tolist(), second.tolist()
+    for i in rows.tolist():
+        parts = [NO_SECOND] if no_second[i] else [SAME_PERSON] if same[i] else []
+        if main_left[i]:
+            parts.append(_left_text(MAIN, mains[i], departed[mains[i]]))
+        if second_left[i]:
+            parts.append(_left_text(SECOND, seconds[i], departed[seconds[i]]))
+        notes.append("；".join(parts))
+
+    flag = data["重要客户"].to_numpy()[rows]
+    frame = pd.DataFrame(
+        {
+            "客户代码": data["客户代码"].to_numpy()[rows],
+            "客户名称": data["客户名称"].to_numpy()[rows],
+            "重要客户": ["是" if v is True else "否" if v is False else None for v in flag],
+            MAIN: main.to_numpy()[rows],
+            SECOND: second.to_numpy()[rows],
+            "提醒": notes,
+            **source_cells(table, "客户代码", rows),
+        }
+    )
+    frame = frame.sort_values("客户代码", kind="stable", na_position="last").reset_index(drop=True)
+    return REMINDERS.result(frame, links={"客户代码": "客户代码"})
+
+
+REMINDERS = Job(
+    "客户维护提醒",
+    ("客户代码", "客户名称", "重要客户", MAIN, SECOND, "提醒"),
+    reminder_sheet,
+    "没有需要补充业务员或交接的客户",
+)
+
+JOBS: tuple[Job, ...] = (REMINDERS,)

@@ -1,0 +1,178 @@
+"""Call-in jobs (叫修登记簿, §6): 派工时限, 次日优先派工, 收费核对.
+
+Deadline of a call = 来电时间 + ``settings.urban_hours`` (市区) or ``settings.suburban_hours`` (郊区) working hours
+(§5), computed for all rows at once with :meth:`WorkCalendar.add_working_minutes`. Rows whose 来电时间 or 区域 is
+blank or unreadable have no deadline and are left out of the deadline sheets; so are calls dated after the as-of
+instant (they have not happened yet as of the run; validation reports them as future dates).
+
+Choices (the spec is silent):
+
+* A call is *open* while its 完成时间 cell is blank; an unreadable 完成时间 counts as filled in (someone wrote that
+  the call is done; the reading problem is reported by validation).
+* Late means arriving (or, not arrived, the as-of instant being) strictly after the deadline, to the minute; the
+  lateness is the working time in between (so arriving 17:20 for a 17:00 deadline is 超时 by 0.00 working hours).
+  超时(工时) is blank for calls that are not late.
+* 次日优先派工 lists open calls with blank 派工时间 *and* blank 到达时间 (a technician who arrived was dispatched).
+* 收费核对: 未开票 is not reported for 带回修理 calls, whose invoice is issued when the item is returned and is
+  checked in 客户商品进出登记簿 (§2.6).
+* Rows are in call order (oldest first) in 派工时限, by deadline in 次日优先派工, by completion in 收费核对.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .base import Job, JobInput, ResultTable, calendar_warnings, hours, source_cells
+
+SHEET = "叫修登记"
+URBAN, SUBURBAN = "市区", "郊区"
+ON_TIME, LATE, OPEN_LATE, OPEN_OK = "按时", "超时", "未到达(已超时)", "未到达(未超时)"
+NAT = np.datetime64("NaT", "m")
+
+
+def _minutes(series: pd.Series) -> np.ndarray:
+    return series.to_numpy().astype("datetime64[m]")
+
+
+def deadlines(inp: JobInput) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(rows with a deadline, limit in hours, deadline as datetime64[m]) for every row of the call-in sheet."""
+    data = inp.table(SHEET).data
+    call = _minutes(data["来电时间"])
+    urban = data["区域"].eq(URBAN).to_numpy(dtype=bool)
+    suburban = data["区域"].eq(SUBURBAN).to_numpy(dtype=bool)
+    limit = np.where(urban, inp.settings.urban_hours, np.where(suburban, inp.settings.suburban_hours, np.nan))
+    valid = ~np.isnat(call) & (urban | suburban) & (call <= inp.now)
+    due = np.full(len(call), NAT)
+    if valid.any():
+        minutes = np.round(limit[valid] * 60).astype(np.int64)
+        due[valid] = inp.calendar.add_working_minutes(call[valid], minutes)
+    return valid, limit, due
+
+
+def _seconds(values: np.ndarray) -> np.ndarray:
+    return values.astype("datetime64[s]")
+
+
+def deadline_sheet(inp: JobInput) -> ResultTable:
+    """派工时限: calls of the last ``window_days`` days and every open call, with deadline, arrival and lateness."""
+    table = inp.table(SHEET)
+    data = table.data
+    valid, limit, due = deadlines(inp)
+    call, arrival = _minutes(data["来电时间"]), _minutes(data["到达时间"])
+    now = inp.now
+    is_open = table.blank["完成时间"]
+    recent = call >= now - np.timedelta64(int(inp.settings.window_days), "D")
+    rows = np.flatnonzero(valid & (recent | is_open))
+    rows = rows[np.argsort(call[rows], kind="stable")]
+
+    call, arrival, due, limit = call[rows], arrival[rows], due[rows], limit[rows]
+    arrived = ~np.isnat(arrival)
+    end = np.where(arrived, arrival, now)
+    late = end > due
+    over = inp.calendar.working_minutes_between(due, end) if len(rows) else np.zeros(0)
+    status = np.where(arrived, np.where(late, LATE, ON_TIME), np.where(late, OPEN_LATE, OPEN_OK))
+    frame = pd.DataFrame(
+        {
+            "登记号": data["登记号"].to_numpy()[rows],
+            "来电时间": _seconds(call),
+            "客户名称": data["客户名称"].to_numpy()[rows],
+            "区域": data["区域"].to_numpy()[rows],
+            "时限(工时)": limit,
+            "应到达时间": _seconds(due),
+            "到达时间": _seconds(arrival),
+            "状态": status.astype(object),
+            "超时(工时)": np.where(late, hours(over), np.nan),
+            **source_cells(table, "登记号", rows),
+        }
+    )
+    problems = calendar_warnings(inp, DEADLINES.name, call, due, end)
+    return DEADLINES.result(frame, problems, links={"登记号": "登记号"})
+
+
+def priority_sheet(inp: JobInput) -> ResultTable:
+    """次日优先派工: open calls nobody has been dispatched to, earliest deadline first."""
+    table = inp.table(SHEET)
+    data = table.data
+    valid, _limit, due = deadlines(inp)
+    waiting = valid & table.blank["派工时间"] & table.blank["到达时间"] & table.blank["完成时间"]
+    rows = np.flatnonzero(waiting)
+    left = inp.calendar.working_minutes_between(inp.now, due[rows]) if len(rows) else np.zeros(0)
+    frame = pd.DataFrame(
+        {
+            "登记号": data["登记号"].to_numpy()[rows],
+            "来电时间": _seconds(_minutes(data["来电时间"])[rows]),
+            "客户名称": data["客户名称"].to_numpy()[rows],
+            "地址": data["地址"].to_numpy()[rows],
+            "电话": data["电话"].to_numpy()[rows],
+            "区域": data["区域"].to_numpy()[rows],
+            "应到达时间": _seconds(due[rows]),
+            "剩余(工时)": hours(left),
+            **source_cells(table, "登记号", rows),
+        }
+    )
+    frame = frame.sort_values(["应到达时间", "来电时间", "登记号"], kind="stable", na_position="last")
+    frame.insert(0, "顺序", np.arange(1, len(frame) + 1))
+    return PRIORITY.result(frame.reset_index(drop=True), links={"登记号": "登记号"})
+
+
+def billing_sheet(inp: JobInput) -> ResultTable:
+    """收费核对: completed paid (A) calls without a fee or invoice number, or invoiced after the completion day."""
+    table = inp.table(SHEET)
+    data = table.data
+    done = data["完成时间"]
+    paid = data["服务类别"].eq("A").to_numpy(dtype=bool) & done.notna().to_numpy()
+    fee = data["服务费"].to_numpy(dtype=np.float64)
+    no_fee = ~(fee > 0)
+    workshop = data["处理方式"].eq("带回修理").to_numpy(dtype=bool)
+    no_invoice = data["发票号"].isna().to_numpy() & ~workshop
+    invoiced_late = (data["开票日期"] > done.dt.normalize()).to_numpy(dtype=bool)
+    rows = np.flatnonzero(paid & (no_fee | no_invoice | invoiced_late))
+    rows = rows[np.argsort(done.to_numpy()[rows], kind="stable")]
+    issues = [
+        "；".join(
+            text
+            for flag, text in (
+                (no_fee[i], "未收费"),
+                (no_invoice[i], "未开票"),
+                (invoiced_late[i], "开票晚于完成日"),
+            )
+            if flag
+        )
+        for i in rows.tolist()
+    ]
+    frame = pd.DataFrame(
+        {
+            "登记号": data["登记号"].to_numpy()[rows],
+            "完成时间": done.to_numpy()[rows],
+            "客户名称": data["客户名称"].to_numpy()[rows],
+            "服务费": fee[rows],
+            "发票号": data["发票号"].to_numpy()[rows],
+            "开票日期": data["开票日期"].to_numpy()[rows],
+            "问题": issues,
+            **source_cells(table, "登记号", rows),
+        }
+    )
+    return BILLING.result(frame, links={"登记号": "登记号"})
+
+
+DEADLINES = Job(
+    "派工时限",
+    ("登记号", "来电时间", "客户名称", "区域", "时限(工时)", "应到达时间", "到达时间", "状态", "超时(工时)"),
+    deadline_sheet,
+    "近期没有叫修，也没有未完成的叫修",
+)
+PRIORITY = Job(
+    "次日优先派工",
+    ("顺序", "登记号", "来电时间", "客户名称", "地址", "电话", "区域", "应到达时间", "剩余(工时)"),
+    priority_sheet,
+    "当前没有待派工的叫修",
+)
+BILLING = Job(
+    "收费核对",
+    ("登记号", "完成时间", "客户名称", "服务费", "发票号", "开票日期", "问题"),
+    billing_sheet,
+    "A 类叫修的收费和开票均无问题",
+)
+
+JOBS: tuple[Job, ...] = (DEADLINES, PRIORITY, BILLING)
