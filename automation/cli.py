@@ -19,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table as RichTable
 
 from .pipeline import WorkbookReport, validate_paths, validate_root
+from .root import discover
 from .settings import SettingsError, load_settings
 
 app = typer.Typer(
@@ -116,6 +117,10 @@ def print_reports(reports: Sequence[WorkbookReport], lang: str, as_of: dt.dateti
             if en
             else f"错误 {report.errors}，警告 {report.warnings}，共 {report.rows} 行"
         )
+        if report.written:
+            counts += "，已写回结果表" if not en else ", results written"
+        elif report.reason and report.reason != "--no-write":
+            counts += f"；未写回：{report.reason}" if not en else f"; not written: {report.reason_en or report.reason}"
         console.print(f"{mark} {title}  {counts}")
         if not report.problems:
             continue
@@ -150,11 +155,9 @@ def validate_command(
         raise UsageError(f"路径不存在：{missing[0]}", f"path does not exist: {missing[0]}")
     with _progress() as progress:
         task = progress.add_task("校验" if lang == "zh" else "checking", total=None)
-        reports = validate_paths(paths, as_of=moment, progress=lambda _p: progress.advance(task))
+        reports = validate_paths(paths, as_of=moment, write=not no_write, progress=lambda _p: progress.advance(task))
     if not reports:
         raise UsageError("所给路径下没有登记簿", "no registers under the given paths")
-    for report in reports:
-        report.reason = "--no-write" if no_write else "写回功能尚未启用"
     print_reports(reports, lang, moment, as_json)
     raise typer.Exit(exit_code(reports))
 
@@ -173,7 +176,11 @@ def run_command(
     if not root.is_dir():
         raise UsageError(f"根目录不存在：{root}", f"root folder does not exist: {root}")
     settings = load_settings(root)
-    reports = validate_root(root, as_of=moment, settings=settings)
+    with _progress() as progress:
+        task = progress.add_task("处理" if lang == "zh" else "processing", total=len(discover(root, settings)))
+        reports = validate_root(
+            root, as_of=moment, settings=settings, write=not no_write, progress=lambda _p: progress.advance(task)
+        )
     if not reports:
         raise UsageError(f"{root} 下没有登记簿（可用 automation init 创建）", f"no registers under {root} (create them with automation init)")
     print_reports(reports, lang, moment, as_json)
@@ -226,7 +233,9 @@ def demo_command(
     lang = _check_lang(lang)
     moment = parse_as_of(as_of)
     planted = build_sample(root, as_of=moment, seed=seed, rows=rows)
-    reports = validate_root(root, as_of=moment)
+    with _progress() as progress:
+        task = progress.add_task("处理" if lang == "zh" else "processing", total=None)
+        reports = validate_root(root, as_of=moment, write=True, progress=lambda _p: progress.advance(task))
     print_reports(reports, lang, moment, as_json=False)
     if lang == "en":
         console.print(f"Sample company in {root} ({len(planted)} planted mistakes). Open the registers under {root}.")

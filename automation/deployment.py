@@ -28,6 +28,8 @@ class LoadedWorkbook:
     register: Register | None = None
     tables: dict[str, Table] = field(default_factory=dict)
     error: UnusableWorkbook | None = None
+    sha256: str | None = None  # of the bytes the tables were read from
+    sheet_names: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -45,7 +47,7 @@ def read_tables(raw: RawWorkbook, register: Register, name: str) -> dict[str, Ta
     """Every sheet of the register model read from the workbook; a sheet is found by name, else by its headers."""
     tables: dict[str, Table] = {}
     by_name = {normalise_header(s): s for s in raw.sheet_names}
-    unused = [s for s in raw.sheet_names]
+    unused = [s for s in raw.sheet_names if s not in RESULT_SHEETS]
     chosen: dict[str, str] = {}
     for model in register.sheets:
         actual = by_name.get(normalise_header(model.name))
@@ -77,6 +79,16 @@ def _sheet_by_headers(raw: RawWorkbook, model: SheetModel, candidates: list[str]
     return best if best_score >= 0.5 else None
 
 
+def _result_sheet_names() -> frozenset[str]:
+    from .jobs import result_sheet_names
+    from .writeback import CHECK_SHEET
+
+    return frozenset({CHECK_SHEET, *(n for key in REGISTERS for n in result_sheet_names(key))})
+
+
+RESULT_SHEETS = _result_sheet_names()
+
+
 class Deployment:
     """The workbooks of one root, loaded lazily and cached by path."""
 
@@ -100,6 +112,11 @@ class Deployment:
                 self._loaded[key] = self._read(self.source(path))
         return self._loaded[key]
 
+    def forget(self, path: Path) -> None:
+        """Drop a cached workbook (it changed on disk); the next load reads it again."""
+        self._loaded.pop(path.resolve(), None)
+        self._folder_cache.pop(path.parent.resolve(), None)
+
     def _read(self, source: Source) -> LoadedWorkbook:
         loaded = LoadedWorkbook(source=source)
         try:
@@ -107,6 +124,8 @@ class Deployment:
         except UnusableWorkbook as exc:
             loaded.error = exc
             return loaded
+        loaded.sha256 = raw.sha256
+        loaded.sheet_names = list(raw.sheet_names)
         try:
             register = recognise(raw)
             if register is None:

@@ -7,17 +7,21 @@ reports they get back are plain data (:class:`WorkbookReport`) that the caller p
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .deployment import Deployment, LoadedWorkbook
+from .jobs import JobInput, ResultTable, make_calendar, run_jobs, to_result_sheet
 from .problems import Problem, Severity
 from .root import find_root, is_ignored
 from .settings import Settings, load_settings
 from .validators import validate
 from .validators.context import Context
+from .writeback import CHECK_SHEET, WriteResult, check_sheet, write_results
+from .xlsx.sheet_xml import ResultSheet
 
 
 @dataclass
@@ -33,6 +37,10 @@ class WorkbookReport:
     result_sheets: list[str] = field(default_factory=list)
     written: bool = False
     reason: str | None = None
+    reason_en: str | None = None
+    results: list[ResultTable] = field(default_factory=list)  # job results, for the summary
+    sha256: str | None = None  # content that was checked
+    written_sha256: str | None = None  # content we wrote (the watcher ignores its own save)
 
     @property
     def errors(self) -> int:
@@ -51,7 +59,11 @@ class WorkbookReport:
             "register": self.register,
             "branch": self.branch,
             "problems": [p.to_json(lang) for p in self.problems],
-            "results": {"sheets": list(self.result_sheets), "written": self.written, "reason": self.reason},
+            "results": {
+                "sheets": list(self.result_sheets),
+                "written": self.written,
+                "reason": self.reason_en if lang == "en" else self.reason,
+            },
             "error": self.error(lang),
         }
 
@@ -80,6 +92,62 @@ def check_workbook(deployment: Deployment, loaded: LoadedWorkbook) -> WorkbookRe
     )
     report.problems = validate(ctx)
     report.rows = sum(len(t) for t in loaded.tables.values())
+    report.sha256 = loaded.sha256
+    job_input = JobInput(
+        register=ctx.register,
+        workbook=ctx.workbook,
+        branch=ctx.branch,
+        tables=ctx.tables,
+        settings=ctx.settings,
+        as_of=ctx.as_of,
+        calendar=make_calendar(ctx.settings, ctx.lookups.calendar_overrides),
+        lookups=ctx.lookups,
+    )
+    report.results = run_jobs(job_input)
+    for result in report.results:
+        report.problems.extend(result.problems)
+    report.result_sheets = [CHECK_SHEET, *(r.name for r in report.results)]
+    return report
+
+
+def result_sheets(report: WorkbookReport, loaded: LoadedWorkbook, as_of: dt.datetime) -> list[ResultSheet]:
+    """校验结果 first, then the job sheets, as they will be written into the workbook."""
+    sheets = [check_sheet(report.problems, rows_checked=report.rows, as_of=as_of, sheet_names=loaded.sheet_names)]
+    source = {model: table.sheet for model, table in loaded.tables.items()}
+    first = next(iter(source.values()), "")
+    for result in report.results:
+        sheets.append(to_result_sheet(result, as_of=as_of, source_sheet=first))
+    return sheets
+
+
+def process_workbook(deployment: Deployment, path: Path, *, write: bool) -> WorkbookReport:
+    """Read, validate and run the jobs of one workbook, then (``write``) put the results into it.
+
+    If the workbook is saved again while we compute, the write-back starts over from the new content, so the
+    sheets written always belong to the content they are written into.
+    """
+    loaded = deployment.load(path)
+    report = check_workbook(deployment, loaded)
+    if not write or report.error_zh is not None:
+        report.reason = None if write else "--no-write"
+        report.reason_en = report.reason
+        return report
+    state = {"report": report, "loaded": loaded}
+
+    def compute(data: bytes | None) -> list[ResultSheet]:
+        if data is not None and hashlib.sha256(data).hexdigest() != state["loaded"].sha256:
+            deployment.forget(path)
+            state["loaded"] = deployment.load(path)
+            state["report"] = check_workbook(deployment, state["loaded"])
+        return result_sheets(state["report"], state["loaded"], deployment.as_of)
+
+    outcome: WriteResult = write_results(path, deployment.root, compute, history_keep=deployment.settings.history_keep)
+    report = state["report"]
+    report.written = outcome.written
+    report.reason, report.reason_en = outcome.reason, outcome.reason_en
+    report.written_sha256 = outcome.sha256
+    if outcome.written:
+        deployment.forget(path)
     return report
 
 
@@ -88,16 +156,17 @@ def validate_root(
     *,
     as_of: dt.datetime,
     settings: Settings | None = None,
+    write: bool = False,
     progress: Callable[[Path], None] | None = None,
 ) -> list[WorkbookReport]:
-    """Every register workbook under a deployment root."""
+    """Every register workbook under a deployment root (master data first: the others look it up)."""
     settings = settings or load_settings(root)
     deployment = Deployment(root, settings, as_of)
     reports = []
     for source in deployment.sources():
         if progress:
             progress(source.path)
-        reports.append(check_workbook(deployment, deployment.load(source.path)))
+        reports.append(process_workbook(deployment, source.path, write=write))
     return reports
 
 
@@ -105,6 +174,7 @@ def validate_paths(
     paths: Sequence[Path],
     *,
     as_of: dt.datetime,
+    write: bool = False,
     progress: Callable[[Path], None] | None = None,
 ) -> list[WorkbookReport]:
     """Files and folders as given on the command line; each file is checked within its own root for lookups.
@@ -120,7 +190,7 @@ def validate_paths(
         deployment = deployments[root]
         if progress:
             progress(path)
-        reports.append(check_workbook(deployment, deployment.load(path)))
+        reports.append(process_workbook(deployment, path, write=write))
     return reports
 
 

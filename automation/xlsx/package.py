@@ -212,8 +212,10 @@ class _Package:
                 writer.add(name, self.replaced[name], info.date_time, info.external_attr)
             else:
                 writer.copy_raw(info, self.raw(info))
+        # New parts carry the workbook part's timestamp, so the same results give the same bytes.
+        stamp = next((i.date_time for i in self.infos if i.filename == "xl/workbook.xml"), (1980, 1, 1, 0, 0, 0))
         for name, content in self.added.items():
-            writer.add(name, content, time.localtime()[:6], 0o600 << 16)
+            writer.add(name, content, stamp, 0o600 << 16)
         return writer.finish(self._zip.comment)
 
 
@@ -690,7 +692,9 @@ def write_result_sheets(package: bytes, sheets: Sequence[ResultSheet], *, replac
 
     taken = {s.name.casefold() for s in book.sheets}
     folder = posixpath.join(posixpath.dirname(book.part), "worksheets")
-    next_id = max(book.all_sheet_ids + [0]) + 1
+    # Ids of our removed sheets are reused so that an unchanged result gives an identical package (no churn in
+    # history, and the watcher recognises its own output); nothing of the staff's can refer to our sheets' ids.
+    next_id = max([s.sheet_id for s in book.sheets] + [0]) + 1
     planned: list[tuple[ResultSheet, str, _Sheet]] = []
     for result in sheets:
         name = _unique_name(result.name, taken)

@@ -9,6 +9,8 @@ reports it and leaves the file untouched.
 from __future__ import annotations
 
 import gc
+import hashlib
+import io
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,6 +46,7 @@ class RawWorkbook:
     path: Path
     sheet_names: list[str]
     register_property: str | None
+    sha256: str  # of exactly the bytes that were read: the write-back checks the file still holds them
     _book: CalamineWorkbook
 
     def rows(self, sheet: str) -> list[list[object]]:
@@ -70,7 +73,7 @@ def gc_paused() -> Iterator[None]:
 
 
 def check_file(path: Path) -> bytes:
-    """The first bytes of ``path`` once it is known to be a plausible workbook, else UnusableWorkbook."""
+    """The content of ``path`` once it is known to be a plausible workbook, else UnusableWorkbook."""
     name = path.name
     if not path.exists():
         raise UnusableWorkbook(f"{name}：文件不存在", f"{name}: file does not exist")
@@ -82,42 +85,39 @@ def check_file(path: Path) -> bytes:
             f"{name}: not an Excel workbook (only .xlsx, .xlsm and .xls are read)",
         )
     try:
-        with path.open("rb") as fh:
-            head = fh.read(8)
+        data = path.read_bytes()
     except OSError as exc:
         raise UnusableWorkbook(f"{name}：无法读取（{exc.strerror}）", f"{name}: cannot be read ({exc.strerror})") from None
-    if not head:
+    if not data:
         raise UnusableWorkbook(f"{name}：文件为空", f"{name}: the file is empty")
-    if head.startswith(OLE_MAGIC):
-        if path.suffix.lower() != ".xls" or _ole_encrypted(path):
+    if data.startswith(OLE_MAGIC):
+        if path.suffix.lower() != ".xls" or _ole_encrypted(data):
             raise UnusableWorkbook(
                 f"{name}：工作簿已加密（设置了打开密码），无法读取，请取消密码后保存",
                 f"{name}: the workbook is encrypted (password to open); remove the password and save again",
             )
-        return head
-    if not head.startswith(ZIP_MAGIC):
+        return data
+    if not data.startswith(ZIP_MAGIC):
         raise UnusableWorkbook(
             f"{name}：不是有效的 Excel 文件（内容不是 xlsx 格式）",
             f"{name}: not a valid Excel file (content is not in xlsx format)",
         )
-    _check_zip(path)
-    return head
+    _check_zip(name, data)
+    return data
 
 
-def _ole_encrypted(path: Path) -> bool:
+def _ole_encrypted(data: bytes) -> bool:
     try:
         import msoffcrypto
 
-        with path.open("rb") as fh:
-            return bool(msoffcrypto.OfficeFile(fh).is_encrypted())
+        return bool(msoffcrypto.OfficeFile(io.BytesIO(data)).is_encrypted())
     except Exception:  # noqa: BLE001 - a file msoffcrypto cannot parse is reported as unreadable later
         return False
 
 
-def _check_zip(path: Path) -> None:
-    name = path.name
+def _check_zip(name: str, data: bytes) -> None:
     try:
-        with zipfile.ZipFile(path) as zf:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
             infos = zf.infolist()
             names = {i.filename for i in infos}
             total = 0
@@ -146,10 +146,10 @@ def _bomb(name: str) -> UnusableWorkbook:
     )
 
 
-def custom_property(path: Path, name: str = "automation.register") -> str | None:
+def custom_property(data: bytes, name: str = "automation.register") -> str | None:
     """A custom document property (docProps/custom.xml) of an xlsx package, read without entity expansion."""
     try:
-        with zipfile.ZipFile(path) as zf:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
             if "docProps/custom.xml" not in zf.namelist():
                 return None
             data = zf.read("docProps/custom.xml")
@@ -166,14 +166,15 @@ def custom_property(path: Path, name: str = "automation.register") -> str | None
 
 def open_workbook(path: Path) -> RawWorkbook:
     """Check and open a workbook for reading; raises UnusableWorkbook for anything unusable."""
-    head = check_file(path)
+    data = check_file(path)
     try:
-        book = CalamineWorkbook.from_path(str(path))
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         names = [m.name for m in book.sheets_metadata if str(m.typ).endswith("WorkSheet")]
     except Exception as exc:  # noqa: BLE001 - calamine raises several kinds; all mean the same to staff
         detail = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
         raise UnusableWorkbook(
             f"{path.name}：无法读取工作簿（{detail}）", f"{path.name}: the workbook cannot be read ({detail})"
         ) from None
-    prop = custom_property(path) if head.startswith(ZIP_MAGIC) else None
-    return RawWorkbook(path=path, sheet_names=names, register_property=prop, _book=book)
+    prop = custom_property(data) if data.startswith(ZIP_MAGIC) else None
+    sha = hashlib.sha256(data).hexdigest()
+    return RawWorkbook(path=path, sheet_names=names, register_property=prop, sha256=sha, _book=book)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..registers.model import Column, SheetModel, normalise_header
-from .values import ParsedColumn, is_blank, parse_column
+from .values import is_blank, parse_column
 
 HEADER_SEARCH_ROWS = 5
 
@@ -115,8 +115,7 @@ def build_table(workbook: str, sheet: str, rows: Sequence[Sequence[object]] | No
     for column in model.columns:
         c = columns.get(column.header)
         if c is None:
-            parsed = ParsedColumn(pd.Series([None] * n, dtype=object), np.ones(n, dtype=bool))
-            parsed = parse_column(column, [""] * n) if n else parsed
+            parsed = parse_column(column, [""] * n)
             raw[column.header] = [""] * n
         else:
             values = cols_raw[c] if cols_raw else ()

@@ -1,0 +1,127 @@
+"""Writing results back into a register (§6, §7): the 校验结果 sheet and the job sheets, safely.
+
+The sheets are added by editing the xlsx package (:mod:`automation.xlsx.package`), and the file is replaced only
+through :func:`automation.xlsx.safe_write.safe_replace`: never while a lock file is present, never over a save made
+while we were computing (then the results are computed again from the new content), and with the previous version
+kept under ``.automation/history/``. A legacy ``.xls`` gets its results in a sidecar ``<name>.结果.xlsx``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .problems import Problem, Severity
+from .root import STATE_DIR
+from .xlsx.package import PackageError, new_result_workbook, sidecar_path, write_result_sheets
+from .xlsx.safe_write import WriteBackError, safe_replace
+from .xlsx.sheet_xml import Link, ResultSheet
+
+CHECK_SHEET = "校验结果"
+BANNER = "本表由系统自动生成 · {time} · 请勿在此表编辑"
+ERROR_FILL, WARNING_FILL = "FFFDE2E1", "FFFFF4CE"
+CHECK_HEADERS = ("序号", "级别", "代码", "工作表", "单元格", "列", "填写内容", "问题说明", "依据条款", "English")
+
+
+def banner(as_of: dt.datetime) -> str:
+    return BANNER.format(time=f"{as_of:%Y-%m-%d %H:%M}")
+
+
+def check_sheet(problems: Sequence[Problem], *, rows_checked: int, as_of: dt.datetime, sheet_names: Sequence[str]) -> ResultSheet:
+    """校验结果: one row per problem, errors first, each linked to its cell (when the sheet exists)."""
+    ordered = sorted(problems, key=lambda p: (p.severity != Severity.ERROR, p.sheet or "", p.row or 0, p.cell or ""))
+    rows, fills = [], []
+    for n, p in enumerate(ordered, 1):
+        target = p.cell if p.cell else "A1"
+        where: object = p.cell or ""
+        if p.sheet and p.sheet in sheet_names:
+            where = Link(text=p.cell or p.sheet, sheet=p.sheet, cell=target)
+        rows.append(
+            [n, "错误" if p.severity == Severity.ERROR else "警告", p.code, p.sheet or "", where, p.column or "",
+             _as_text(p.value), p.message_zh, p.article, p.message_en]
+        )
+        fills.append(ERROR_FILL if p.severity == Severity.ERROR else WARNING_FILL)
+    return ResultSheet(
+        name=CHECK_SHEET,
+        headers=CHECK_HEADERS,
+        rows=rows,
+        banner=banner(as_of),
+        empty_message=f"校验通过：共检查 {rows_checked} 行，未发现问题",
+        widths=(6, 6, 8, 12, 9, 14, 20, 48, 22, 48),
+        tab_color="FFC00000" if any(p.severity == Severity.ERROR for p in problems) else "FF00B050",
+        row_fills=fills,
+    )
+
+
+def _as_text(value: object) -> object:
+    """The value as entered, written as text (never a formula); dates as dates."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.date | dt.time | int | float) and not isinstance(value, bool):
+        return value
+    return str(value)
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    written: bool
+    reason: str | None = None  # zh, for people
+    reason_en: str | None = None
+    target: Path | None = None
+    sha256: str | None = None  # of what we wrote, so the watcher can ignore its own save
+
+
+def history_dir(root: Path, path: Path) -> Path:
+    """Where earlier versions of a workbook are kept: .automation/history/<folder relative to the root>."""
+    try:
+        rel = path.parent.resolve().relative_to(root.resolve())
+    except ValueError:
+        rel = Path(path.parent.name)
+    return root / STATE_DIR / "history" / rel
+
+
+def write_results(
+    path: Path,
+    root: Path,
+    compute: Callable[[bytes | None], Sequence[ResultSheet]],
+    *,
+    history_keep: int,
+) -> WriteResult:
+    """Write the result sheets into ``path`` (or its sidecar for .xls).
+
+    ``compute(data)`` returns the sheets; it is called again with the new content when the file changed between
+    reading and replacing (``data`` is the content about to be edited, or None for a sidecar).
+    """
+    try:
+        if path.suffix.lower() == ".xls":
+            target = sidecar_path(path)
+            data = new_result_workbook(list(compute(None)))
+            _write_sidecar(target, data)
+            return WriteResult(True, target=target, sha256=hashlib.sha256(data).hexdigest())
+        outcome = safe_replace(
+            path,
+            lambda data: write_result_sheets(data, list(compute(data))),
+            history_dir=history_dir(root, path),
+            history_keep=history_keep,
+        )
+    except PackageError as exc:
+        return WriteResult(False, f"无法写回：{exc}", f"cannot write back: {exc}")
+    except WriteBackError as exc:
+        return WriteResult(False, exc.message("zh"), exc.message("en"))
+    except OSError as exc:
+        return WriteResult(False, f"无法写回：{exc.strerror or exc}", f"cannot write back: {exc.strerror or exc}")
+    sha = outcome.fingerprint.sha256 if outcome.fingerprint else None
+    return WriteResult(outcome.written, outcome.reason, outcome.reason_en, target=path, sha256=sha)
+
+
+def _write_sidecar(target: Path, data: bytes) -> None:
+    tmp = target.with_name(f".~automation-{target.name}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, target)
