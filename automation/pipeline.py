@@ -18,6 +18,7 @@ from .jobs import JobInput, ResultTable, make_calendar, run_jobs, to_result_shee
 from .problems import Problem, Severity
 from .root import find_root, is_ignored
 from .settings import Settings, load_settings
+from .state import State, record_of
 from .validators import validate
 from .validators.context import Context
 from .writeback import CHECK_SHEET, WriteResult, check_sheet, write_results
@@ -131,6 +132,8 @@ def process_workbook(deployment: Deployment, path: Path, *, write: bool) -> Work
     if not write or report.error_zh is not None:
         report.reason = None if write else "--no-write"
         report.reason_en = report.reason
+        if write:
+            State(deployment.root).save(record_of(report, deployment.root))
         return report
     state = {"report": report, "loaded": loaded}
 
@@ -148,6 +151,7 @@ def process_workbook(deployment: Deployment, path: Path, *, write: bool) -> Work
     report.written_sha256 = outcome.sha256
     if outcome.written:
         deployment.forget(path)
+    State(deployment.root).save(record_of(report, deployment.root))
     return report
 
 

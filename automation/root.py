@@ -65,7 +65,9 @@ def find_root(path: Path) -> Path:
     for folder in (start, *start.parents):
         if (folder / SETTINGS_FILE).is_file():
             return folder
-    return start if path.is_dir() else start.parent
+    root = start if path.is_dir() else start.parent
+    # Never treat the file-system root as a deployment: state and history would land there.
+    return start if root == root.parent else root
 
 
 def branch_of(path: Path, root: Path) -> str:
