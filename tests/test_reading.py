@@ -149,3 +149,53 @@ def test_lock_and_temporary_files_are_not_registers(tmp_path):
         (tmp_path / "b" / junk).write_bytes(b"junk")
     reports = validate_paths([tmp_path / "b"], as_of=AS_OF)
     assert [Path(r.path).name for r in reports] == ["保养合同.xlsx"]
+
+
+def _fill_template(root: Path) -> Path:
+    """A clerk fills the blank call-in register of a fresh deployment by hand (here: with openpyxl)."""
+    import openpyxl
+    from conftest import CUSTOMER_HEADER, CUSTOMER_ROWS, STAFF_ROWS
+
+    assert main(["init", str(root), "--branch", "服务中心"]) == 0
+    master = openpyxl.load_workbook(root / "总部" / "基础资料.xlsx")
+    for row in STAFF_ROWS:
+        master["员工"].append(list(row))
+    master["节假日调整"].append([dt.date(2027, 1, 1), "休息日", "元旦"])
+    master.save(root / "总部" / "基础资料.xlsx")
+    archive = openpyxl.load_workbook(root / "总部" / "客户档案.xlsx")
+    headers = [str(c.value).lstrip("*") for c in archive["客户"][1]]
+    for row in CUSTOMER_ROWS:
+        values = dict(zip(CUSTOMER_HEADER, row, strict=True))
+        archive["客户"].append([values.get(h.split("(")[0]) for h in headers])
+    archive.save(root / "总部" / "客户档案.xlsx")
+    path = root / "服务中心" / "叫修登记簿.xlsx"
+    calls = openpyxl.load_workbook(path)
+    headers = [str(c.value).lstrip("*").split("(")[0] for c in calls["叫修登记"][1]]
+    row = {"登记号": "FW001", "来电时间": dt.datetime(2026, 11, 26, 9, 5), "客户名称": "宁波甬江机械有限公司",
+           "地址": "江北区长兴路 8 号", "电话": "0574-87654321", "商品型号": "CNC-650", "区域": "市区", "服务类别": "A",
+           "派工技术员": "王强", "派工时间": dt.datetime(2026, 11, 26, 9, 30), "到达时间": dt.datetime(2026, 11, 26, 10, 40),
+           "处理方式": "现场修复", "完成时间": dt.datetime(2026, 11, 26, 15, 0), "客户签字": "是", "服务费": 300,
+           "发票号": "FP0001", "开票日期": dt.date(2026, 11, 26)}
+    calls["叫修登记"].append([row.get(h) for h in headers])
+    calls.save(path)
+    return path
+
+
+def test_filled_template_validates_cleanly(tmp_path):
+    path = _fill_template(tmp_path / "r")
+    reports = validate_paths([tmp_path / "r"], as_of=AS_OF)
+    assert [(r.name, p.code, p.cell) for r in reports for p in r.problems] == []
+    assert next(r for r in reports if r.path == path).rows == 1
+
+
+@pytest.mark.libreoffice
+def test_template_saved_by_libreoffice_validates_cleanly(tmp_path):
+    from libreoffice import convert, require_soffice
+
+    require_soffice()
+    path = _fill_template(tmp_path / "r")
+    saved = convert(path, tmp_path / "lo")
+    path.write_bytes(saved.read_bytes())
+    [report] = validate_paths([path], as_of=AS_OF)
+    assert report.register == "callins" and report.rows == 1
+    assert [(p.code, p.cell) for p in report.problems] == []
