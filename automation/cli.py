@@ -19,8 +19,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table as RichTable
 
 from .pipeline import WorkbookReport, validate_paths, validate_root
+from .problems import BilingualError
 from .root import discover
-from .settings import SettingsError, load_settings
+from .settings import load_settings
 
 app = typer.Typer(
     help="售后服务登记簿自动化：校验、派工时限、汇总。 Excel registers for customer and after-sales service.",
@@ -46,12 +47,8 @@ Json = Annotated[bool, typer.Option("--json", help="输出 JSON（§9 格式）�
 NoWrite = Annotated[bool, typer.Option("--no-write", help="只校验，不写回结果表。 Check only; write nothing back.")]
 
 
-class UsageError(Exception):
+class UsageError(BilingualError):
     """Bad command-line input: reported in one line, exit 2."""
-
-    def __init__(self, zh: str, en: str) -> None:
-        super().__init__(en)
-        self.zh, self.en = zh, en
 
 
 def parse_as_of(text: str | None) -> dt.datetime:
@@ -305,8 +302,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = app(args=list(argv) if argv is not None else None, standalone_mode=False)
     except typer.Exit as exc:
         return exc.exit_code
-    except (UsageError, SettingsError) as exc:
-        err_console.print(f"[red]✗[/] {exc.en if lang == 'en' else exc.zh}")
+    except BilingualError as exc:
+        err_console.print(f"[red]✗[/] {exc.message(lang)}")
         return EXIT_UNUSABLE
     except (typer.BadParameter, typer.Abort) as exc:
         err_console.print(f"[red]✗[/] {exc}")

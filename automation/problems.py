@@ -14,6 +14,18 @@ from enum import StrEnum
 from typing import Any
 
 
+class BilingualError(Exception):
+    """An unusable input or setting reported to people in one line, in Chinese and English (never a traceback)."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(en)
+        self.zh = zh
+        self.en = en
+
+    def message(self, lang: str = "zh") -> str:
+        return self.en if lang == "en" else self.zh
+
+
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"

@@ -13,18 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from .calendar import parse_work_periods
+from .problems import BilingualError
 
 SETTINGS_FILE = "automation.toml"
 
 
-class SettingsError(Exception):
-    def __init__(self, zh: str, en: str) -> None:
-        super().__init__(en)
-        self.zh = zh
-        self.en = en
-
-    def message(self, lang: str = "zh") -> str:
-        return self.en if lang == "en" else self.zh
+class SettingsError(BilingualError):
+    """automation.toml is unusable; the message names the key and the expected form."""
 
 
 @dataclass(frozen=True)

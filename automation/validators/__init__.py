@@ -13,7 +13,7 @@ import numpy as np
 from ..catalogue import problem
 from ..problems import Problem
 from ..xlsx.table import Table, column_letter
-from .context import Context
+from .context import Context, cell_problem
 from .rules import RULES
 from .schemas import check_columns, uniqueness_key
 
@@ -41,19 +41,7 @@ def type_problems(table: Table) -> list[Problem]:
     for header, errors in table.errors.items():
         if header not in table.columns:
             continue
-        for i, (code, params) in sorted(errors.items()):
-            out.append(
-                problem(
-                    code,
-                    workbook=table.workbook,
-                    sheet=table.sheet,
-                    cell=table.cell(header, i),
-                    row=int(table.excel_rows[i]),
-                    column=header,
-                    value=table.value(header, i),
-                    **params,
-                )
-            )
+        out += [cell_problem(code, table, header, i, **params) for i, (code, params) in sorted(errors.items())]
     return out
 
 

@@ -64,22 +64,22 @@ class Context:
         (they already have their problem).
         """
         rows = np.flatnonzero(np.asarray(mask, dtype=bool) & ~table.bad[column])
-        out: list[Problem] = []
-        for i in rows.tolist():
-            row_params = {k: _at(v, i) for k, v in params.items()}
-            out.append(
-                problem(
-                    code,
-                    workbook=table.workbook,
-                    sheet=table.sheet,
-                    cell=table.cell(column, i),
-                    row=int(table.excel_rows[i]),
-                    column=column,
-                    value=row_params.pop("value", table.value(column, i)),
-                    **row_params,
-                )
-            )
-        return out
+        return [cell_problem(code, table, column, i, **{k: _at(v, i) for k, v in params.items()}) for i in rows.tolist()]
+
+
+def cell_problem(code: str, table: Table, column: str, i: int, **params: object) -> Problem:
+    """A problem at the cell of data row ``i`` in ``column``; the value defaults to what was entered there."""
+    value = params.pop("value", table.value(column, i))
+    return problem(
+        code,
+        workbook=table.workbook,
+        sheet=table.sheet,
+        cell=table.cell(column, i),
+        row=int(table.excel_rows[i]),
+        column=column,
+        value=value,
+        **params,
+    )
 
 
 def _at(value: object, i: int) -> object:

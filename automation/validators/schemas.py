@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from ..catalogue import problem
 from ..problems import Problem
 from ..registers.model import TEXT_KINDS, Column, Kind, SheetModel
 from ..xlsx.table import Table
+from .context import cell_problem
 
 # Check names in the schema -> catalogue code.
 REQUIRED, UNIQUE, RANGE, FUTURE = "COL001", "COL002", "COL003", "COL004"
@@ -112,9 +112,10 @@ def _to_problems(table: Table, header: str, code: str, rows: list[int]) -> list[
     if code == RANGE:
         params["bound"], params["bound_en"] = _bound_text(col)
     first_seen: dict[object, int] = {}
+    keys: list[object] = []
     if code == UNIQUE:
-        keys = uniqueness_key(table.data[header], col.kind)
-        for i, key in enumerate(keys.tolist()):
+        keys = uniqueness_key(table.data[header], col.kind).tolist()
+        for i, key in enumerate(keys):
             if key is not None and key not in first_seen:
                 first_seen[key] = int(table.excel_rows[i])
     out = []
@@ -122,18 +123,6 @@ def _to_problems(table: Table, header: str, code: str, rows: list[int]) -> list[
         if bad[i]:
             continue
         if code == UNIQUE:
-            key = uniqueness_key(table.data[header].iloc[[i]], col.kind).iloc[0]
-            params["other"] = str(first_seen.get(key, ""))
-        out.append(
-            problem(
-                code,
-                workbook=table.workbook,
-                sheet=table.sheet,
-                cell=table.cell(header, i),
-                row=int(table.excel_rows[i]),
-                column=header,
-                value=table.value(header, i),
-                **params,
-            )
-        )
+            params["other"] = str(first_seen.get(keys[i], ""))
+        out.append(cell_problem(code, table, header, i, **params))
     return out

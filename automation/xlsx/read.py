@@ -20,6 +20,8 @@ from pathlib import Path
 from lxml import etree
 from python_calamine import CalamineWorkbook
 
+from ..problems import BilingualError
+
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 MAX_UNCOMPRESSED = 2 * 1024**3  # bytes, all parts together
@@ -29,16 +31,8 @@ EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
 
 
-class UnusableWorkbook(Exception):
+class UnusableWorkbook(BilingualError):
     """A file that cannot be read as a workbook at all; one line in each language."""
-
-    def __init__(self, zh: str, en: str) -> None:
-        super().__init__(en)
-        self.zh = zh
-        self.en = en
-
-    def message(self, lang: str = "zh") -> str:
-        return self.en if lang == "en" else self.zh
 
 
 @dataclass
