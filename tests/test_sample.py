@@ -14,7 +14,7 @@ from python_calamine import CalamineWorkbook
 from automation.catalogue import RULES
 from automation.registers import REGISTERS
 from automation.sample import PlantedMistake, build_sample, write_callins_workbook
-from automation.sample_data import credit_check_char, credit_code, org_check_digit, wrong_credit_code
+from automation.sample.vocabulary import credit_check_char, credit_code, org_check_digit, wrong_credit_code
 
 AS_OF = dt.datetime(2026, 11, 27, 16, 0)  # a Friday afternoon
 BRANCHES = ("服务中心", "慈溪分公司", "余姚分公司")
