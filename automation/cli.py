@@ -136,6 +136,27 @@ def print_reports(reports: Sequence[WorkbookReport], lang: str, as_of: dt.dateti
         console.print(f"[bold]共 {len(reports)} 个工作簿：错误 {errors}，警告 {warnings}，无法读取 {unusable}[/]")
 
 
+def print_overview(reports: Sequence[WorkbookReport], lang: str) -> None:
+    """The closing table of run/demo: one line per workbook."""
+    en = lang == "en"
+    table = RichTable(show_header=True, header_style="bold", pad_edge=False)
+    headers = ("Workbook", "Register", "Branch", "Errors", "Warnings", "Results") if en else (
+        "工作簿", "登记簿", "分公司", "错误", "警告", "结果表")
+    for header in headers:
+        table.add_column(header, overflow="fold")
+    for r in reports:
+        if r.error_zh:
+            status = f"[red]{r.error(lang)}[/]"
+        elif r.written:
+            status = "written" if en else "已写回"
+        else:
+            status = f"[yellow]{(r.reason_en if en else r.reason) or ''}[/]"
+        errors = f"[red]{r.errors}[/]" if r.errors else "0"
+        warnings = f"[yellow]{r.warnings}[/]" if r.warnings else "0"
+        table.add_row(r.name, r.register or "", r.branch or "", errors, warnings, status)
+    console.print(table)
+
+
 @app.command("validate")
 def validate_command(
     paths: Annotated[list[Path], typer.Argument(help="工作簿或文件夹。 Workbooks or folders.", show_default=False)],
