@@ -11,17 +11,19 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 
-from .pipeline import WorkbookReport, validate_paths, validate_root
+from .pipeline import WorkbookReport, validate_paths
 from .problems import BilingualError
-from .root import discover
 from .settings import load_settings
+
+if TYPE_CHECKING:
+    from .summary import SummaryOutcome
 
 app = typer.Typer(
     help="售后服务登记簿自动化：校验、派工时限、汇总。 Excel registers for customer and after-sales service.",
@@ -92,14 +94,22 @@ def exit_code(reports: Sequence[WorkbookReport]) -> int:
     return EXIT_PROBLEMS if any(r.errors for r in reports) else EXIT_OK
 
 
-def print_reports(reports: Sequence[WorkbookReport], lang: str, as_of: dt.datetime, as_json: bool) -> None:
+def print_reports(
+    reports: Sequence[WorkbookReport], lang: str, as_of: dt.datetime, as_json: bool,
+    summary: SummaryOutcome | None = None,
+) -> None:
     if as_json:
-        payload = {
+        payload: dict[str, object] = {
             "as_of": as_of.isoformat(),
             "workbooks": [r.to_json(lang) for r in reports],
             "errors": sum(r.errors for r in reports),
             "warnings": sum(r.warnings for r in reports),
         }
+        if summary is not None:
+            payload["summary"] = {
+                "path": str(summary.path), "written": summary.written,
+                "copy": str(summary.copy) if summary.copy else None, "reason": summary.message(lang) if not summary.written else None,
+            }
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
         return
     en = lang == "en"
@@ -188,21 +198,80 @@ def run_command(
     no_write: NoWrite = False,
     lang: Lang = "zh",
 ) -> None:
-    """处理根目录下的全部登记簿。 Process every register under ROOT."""
+    """处理根目录下的全部登记簿，再生成总部汇总。 Process every register under ROOT, then build the summary."""
     lang = _check_lang(lang)
     moment = parse_as_of(as_of)
+    reports, outcome = _run_everything(root, moment, write=not no_write, lang=lang)
+    if as_json:
+        print_reports(reports, lang, moment, as_json=True, summary=outcome)
+    else:
+        print_overview(reports, lang)
+        _print_summary(outcome, lang)
+    raise typer.Exit(exit_code(reports))
+
+
+def _run_everything(
+    root: Path, moment: dt.datetime, *, write: bool, lang: str
+) -> tuple[list[WorkbookReport], SummaryOutcome | None]:
+    from .summary import run_root, summary_sources
+
     if not root.is_dir():
         raise UsageError(f"根目录不存在：{root}", f"root folder does not exist: {root}")
     settings = load_settings(root)
-    with _progress() as progress:
-        task = progress.add_task("处理" if lang == "zh" else "processing", total=len(discover(root, settings)))
-        reports = validate_root(
-            root, as_of=moment, settings=settings, write=not no_write, progress=lambda _p: progress.advance(task)
-        )
-    if not reports:
+    total = len(summary_sources(root, settings))
+    if not total:
         raise UsageError(f"{root} 下没有登记簿（可用 automation init 创建）", f"no registers under {root} (create them with automation init)")
-    print_reports(reports, lang, moment, as_json)
-    raise typer.Exit(exit_code(reports))
+    with _progress() as progress:
+        task = progress.add_task("处理" if lang == "zh" else "processing", total=total)
+        reports, outcome = run_root(
+            root, as_of=moment, write=write, settings=settings, progress=lambda _p: progress.advance(task)
+        )
+    return reports, outcome
+
+
+def _print_summary(outcome: SummaryOutcome | None, lang: str) -> None:
+    if outcome is None:
+        return
+    if outcome.written:
+        console.print(("Summary: " if lang == "en" else "总部汇总：") + str(outcome.path))
+    elif outcome.copy is not None:
+        console.print(f"[yellow]{outcome.message(lang)}[/]")
+    else:
+        console.print(f"[red]{outcome.message(lang)}[/]")
+
+
+@app.command("consolidate")
+def consolidate_command(
+    root: Annotated[Path, typer.Argument(help="部署根目录。 Deployment root.")] = DEFAULT_ROOT,
+    as_of: AsOf = None,
+    lang: Lang = "zh",
+) -> None:
+    """生成总部汇总（只重读有变化的登记簿）。 Build the head-office summary, re-reading only changed registers."""
+    from .summary import build_summary
+
+    lang = _check_lang(lang)
+    if not root.is_dir():
+        raise UsageError(f"根目录不存在：{root}", f"root folder does not exist: {root}")
+    outcome = build_summary(root, as_of=parse_as_of(as_of) if as_of else None)
+    _print_summary(outcome, lang)
+    raise typer.Exit(EXIT_OK if outcome.written or outcome.copy is not None else EXIT_UNUSABLE)
+
+
+@app.command("watch")
+def watch_command(
+    root: Annotated[Path, typer.Argument(help="要监视的部署根目录。 Deployment root to watch.")] = DEFAULT_ROOT,
+    polling: Annotated[
+        bool, typer.Option("--polling", help="轮询模式（网络共享盘）。 Poll instead of change events (network shares).")
+    ] = False,
+    interval: Annotated[float, typer.Option("--interval", help="轮询间隔秒数。 Polling interval in seconds.")] = 2.0,
+) -> None:
+    """监视文件夹：保存即校验并写回结果。 Watch ROOT: check and write back each register when it is saved."""
+    from .watch import watch
+
+    if not root.is_dir():
+        raise UsageError(f"根目录不存在：{root}", f"root folder does not exist: {root}")
+    load_settings(root)
+    raise typer.Exit(watch(root, polling=polling, interval=interval, console=console))
 
 
 @app.command("templates")
@@ -251,14 +320,14 @@ def demo_command(
     lang = _check_lang(lang)
     moment = parse_as_of(as_of)
     planted = build_sample(root, as_of=moment, seed=seed, rows=rows)
-    with _progress() as progress:
-        task = progress.add_task("处理" if lang == "zh" else "processing", total=None)
-        reports = validate_root(root, as_of=moment, write=True, progress=lambda _p: progress.advance(task))
-    print_reports(reports, lang, moment, as_json=False)
+    reports, outcome = _run_everything(root, moment, write=True, lang=lang)
+    print_overview(reports, lang)
+    _print_summary(outcome, lang)
+    summary = outcome.path if outcome is not None else root
     if lang == "en":
-        console.print(f"Sample company in {root} ({len(planted)} planted mistakes). Open the registers under {root}.")
+        console.print(f"Sample company in {root} with {len(planted)} planted mistakes. Open {summary} and the registers.")
     else:
-        console.print(f"示例公司已生成于 {root}（预置错误 {len(planted)} 处）。请打开 {root} 下的登记簿查看。")
+        console.print(f"示例公司已生成于 {root}（预置错误 {len(planted)} 处）。请打开 {summary}（汇总）及各分公司文件夹下的登记簿。")
 
 
 @calendar_app.callback()

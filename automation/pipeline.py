@@ -149,8 +149,7 @@ def process_workbook(deployment: Deployment, path: Path, *, write: bool) -> Work
     report.written = outcome.written
     report.reason, report.reason_en = outcome.reason, outcome.reason_en
     report.written_sha256 = outcome.sha256
-    if outcome.written:
-        deployment.forget(path)
+    # The cached tables stay valid after a write-back: only result sheets were added, staff sheets are unchanged.
     State(deployment.root).save(record_of(report, deployment.root))
     return report
 

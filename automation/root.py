@@ -7,6 +7,7 @@ sidecars, the generated summary and everything under ``.automation/`` are never 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,11 +51,12 @@ def is_ignored(path: Path, settings: Settings | None = None, root: Path | None =
     if path.stem.endswith(SIDECAR_MARK):
         return True
     if settings is not None and root is not None:
-        try:
-            if path.resolve() == (root / settings.summary).resolve():
-                return True
-        except OSError:
-            return False
+        summary = root / settings.summary
+        # The summary and its timestamped copies (汇总.20261129-101500.xlsx, written while it was open).
+        if path.parent.resolve() == summary.parent.resolve() and (
+            path.name == summary.name or re.fullmatch(rf"{re.escape(summary.stem)}\.\d{{8}}-\d{{6}}\.xlsx", path.name)
+        ):
+            return True
     return False
 
 

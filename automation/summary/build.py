@@ -1,0 +1,488 @@
+"""The sheets of 总部/汇总.xlsx (§8): each workbook's rows, and the whole book assembled from them.
+
+Sheets, in order: 总览, 服务日报汇总, 超时明细, 逾期维修, 续约提醒, 次日优先派工, 校验问题, 数据状态. Every sheet has
+the result format (banner, headers in row 2, data from row 3, frozen header, autofilter, widths, real dates and
+numbers) and every detail sheet a 分公司 column. The detail rows of a workbook are made once, when it is processed
+(:func:`workbook_rows`; they are cached with its facts), and a build only concatenates them in branch order, so a
+rebuild after one branch changed costs little more than that branch. Every count in 总览 is the number of that
+branch's rows in the detail sheet, so a manager who filters the detail sheet by 分公司 finds the same number.
+
+总览 definitions (as-of instant T; "this month" = the calendar month of T, up to T):
+
+* 本月叫修: 叫修登记 rows whose 来电时间 is this month. A/B/C类件数: the same calls by 服务类别.
+* 服务费收入(元): sum of 服务费 of calls whose 完成时间 is this month (the fee is earned on completion).
+* 按时到达率: of this month's calls in 派工时限 that have arrived (状态 按时 or 超时), the share 按时; blank when none
+  arrived.
+* 超时: rows of 超时明细 = this month's calls in 派工时限 that are late (状态 超时 or 未到达(已超时)).
+* 未派工: rows of 次日优先派工. 逾期维修: rows of 逾期维修. 在修商品: rows of the branch's 在修商品 result sheet.
+* 30天内到期合同: rows of 续约提醒 with 0 ≤ 剩余天数 ≤ 30 (column 30天内到期 = 是); contracts already expired are
+  listed in 续约提醒 but not counted here.
+* 技术员工时: sum of 合计工时 of this month's rows in 服务日报汇总 (the day totals of 服务主任日报).
+* 校验错误 / 校验警告: rows of 校验问题 by 级别.
+* 日报核阅(近7天): "k/n" over the rows of 服务日报汇总 dated T−6 … T (近7天 = 是): n supervisor daily reports, k of
+  them signed by the manager (转报状态 已转报). Only signed days count as forwarded; the others are 待经理核阅.
+
+A row per branch folder (even one without any readable register: zeros, and the reason in 备注 and 数据状态), then
+总部, then 合计 (outside the autofilter, so sorting keeps it last). Below: three charts (按时到达率 and A/B/C 件数 by
+branch, daily calls over the last 30 days) and the daily-call table the line chart reads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from ..problems import Problem, Severity, display_value
+from ..registers import REGISTERS
+from ..state import Record
+from ..xlsx.sheet_xml import HEADER_FILL, CellStyle, Link, ResultSheet
+from .charts import Chart, ExtraRow, Series, anchor_columns, range_ref
+
+if TYPE_CHECKING:
+    from .collect import WorkbookFacts
+
+BANNER = "本表由系统自动生成 · {time} · 请勿在此表编辑"
+OVERVIEW, DAILY, LATE, OVERDUE, RENEWALS, PRIORITY, PROBLEMS, STATUS = (
+    "总览", "服务日报汇总", "超时明细", "逾期维修", "续约提醒", "次日优先派工", "校验问题", "数据状态"
+)  # fmt: skip
+BRANCH = "分公司"
+YES, NO = "是", "否"
+ERROR_ZH, WARNING_ZH = "错误", "警告"
+LATE_STATES = ("超时", "未到达(已超时)")
+ARRIVED_STATES = ("按时", "超时")
+FORWARDED, PENDING = "已转报", "待经理核阅"
+ERROR_FILL, WARNING_FILL = "FFFDE2E1", "FFFFF4CE"
+SENSITIVE_COLUMNS = frozenset({"地址", "电话", "传真", "邮编", "邮箱"})  # never shown: the archive is restricted
+HIDDEN = "（已隐藏）"
+
+OVERVIEW_HEADERS = (
+    BRANCH, "本月叫修", "按时到达率", "超时", "未派工", "在修商品", "逾期维修", "A类件数", "B类件数", "C类件数",
+    "服务费收入(元)", "技术员工时", "30天内到期合同", "校验错误", "校验警告", "日报核阅(近7天)", "备注",
+)  # fmt: skip
+OVERVIEW_FORMATS = {2: "0.0%", 10: "#,##0.00", 11: "0.00"}
+OVERVIEW_WIDTHS = (14, 9, 10, 7, 7, 8, 8, 8, 8, 8, 13, 10, 13, 8, 8, 14, 36)
+
+
+@dataclass(frozen=True)
+class Detail:
+    """One detail sheet: its columns (分公司 first), the job result it comes from, and how it looks."""
+
+    name: str
+    columns: tuple[str, ...]
+    widths: tuple[float, ...]
+    empty: str
+    tab: str
+    source: str = ""  # job result sheet
+    link: str = ""  # column linked to the source cell
+
+
+DETAILS = {
+    d.name: d
+    for d in (
+        Detail(DAILY, (BRANCH, "日期", "A件数", "A工时", "B件数", "B工时", "C件数", "C工时", "合计件数", "合计工时",
+                       "经理核阅", "转报状态", "近7天"),
+               (14, 11, 7, 7, 7, 7, 7, 7, 9, 9, 18, 11, 7), "没有服务主任日报", "FF4472C4", "服务主任日报"),
+        Detail(LATE, (BRANCH, "登记号", "来电时间", "客户名称", "区域", "时限(工时)", "应到达时间", "到达时间", "状态",
+                      "超时(工时)"),
+               (14, 14, 16, 30, 6, 10, 16, 16, 14, 10), "本月没有超时的叫修", "FFC00000", "派工时限", "登记号"),
+        Detail(OVERDUE, (BRANCH, "收据号", "登记号", "客户名称", "商品型号", "维修技术员", "带回日期", "约定完成日期",
+                         "逾期天数", "处理"),
+               (14, 13, 14, 30, 16, 10, 11, 12, 9, 11), "当前没有逾期未修妥的商品", "FFED7D31", "逾期维修", "收据号"),
+        Detail(RENEWALS, (BRANCH, "合同编号", "客户代码", "客户名称", "到期日期", "剩余天数", "到期通知日期", "状态",
+                          "30天内到期"),
+               (14, 16, 10, 30, 11, 9, 12, 13, 10), "近期没有需要续约的保养合同", "FF7030A0", "续约提醒", "合同编号"),
+        Detail(PRIORITY, (BRANCH, "顺序", "登记号", "来电时间", "客户名称", "区域", "应到达时间", "剩余(工时)"),
+               (14, 6, 14, 16, 30, 6, 16, 10), "当前没有待派工的叫修", "FFFFC000", "次日优先派工", "登记号"),
+        Detail(PROBLEMS, (BRANCH, "工作簿", "级别", "代码", "工作表", "单元格", "列", "填写内容", "问题说明", "依据条款",
+                          "English"),
+               (14, 30, 6, 8, 12, 8, 12, 18, 48, 22, 48), "所有工作簿均校验通过", "FFC00000"),
+        Detail(STATUS, (BRANCH, "工作簿", "登记簿", "修改时间", "处理时间", "错误", "警告", "结果写回", "说明"),
+               (14, 32, 16, 16, 16, 6, 6, 9, 60), "没有工作簿", "FF7F7F7F"),
+    )
+}  # fmt: skip
+DAILY_SORT_COLUMN = 1  # 日期, newest first across branches
+
+
+@dataclass
+class WorkbookRows:
+    """The rows one workbook contributes to the detail sheets, and the figures 总览 needs besides counts."""
+
+    sheets: dict[str, list[list[object]]]
+    fills: dict[str, list[str | None]]
+    arrived: int = 0  # this month's calls that arrived (按时 or 超时)
+    on_time: int = 0
+    in_repair: int = 0  # rows of 在修商品
+
+
+# ----------------------------------------------------------------------------------------- one workbook
+
+
+def _values(series: pd.Series, date_only: bool = False) -> list[object]:
+    """A column as plain Python values for the writer: datetime/date, int, float, str; None for blanks."""
+    if series.dtype.kind == "M":
+        plain = series.to_numpy().astype("datetime64[us]").astype(object)
+        return [v.date() if date_only and v is not None else v for v in plain]
+    if series.dtype.kind in "iub":
+        return series.tolist()
+    if series.dtype.kind == "f":
+        return [None if v != v else v for v in series.tolist()]
+    return [None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else v for v in series.tolist()]
+
+
+def month_start(as_of: dt.datetime) -> pd.Timestamp:
+    return pd.Timestamp(as_of.date().replace(day=1))
+
+
+def _rows(
+    frame: pd.DataFrame, detail: Detail, branch: str, target: str, extra: Mapping[str, list[object]] | None = None
+) -> list[list[object]]:
+    """The detail rows of one result frame: 分公司, the detail's columns (its link column linked to the source
+    cell in the workbook ``target``), ``extra`` columns computed by the caller."""
+    columns: list[list[object]] = []
+    n = len(frame)
+    for col in detail.columns:
+        if col == BRANCH:
+            columns.append([branch] * n)
+        elif extra and col in extra:
+            columns.append(list(extra[col]))
+        elif col == detail.link and "_cell" in frame.columns:
+            cells, sheets = _values(frame["_cell"]), _values(frame["_sheet"])
+            linked = [
+                Link(str(v), sheet=s or None, cell=c, file=target) if v is not None and isinstance(c, str) and c else v
+                for v, s, c in zip(_values(frame[col]), sheets, cells, strict=True)
+            ]
+            columns.append(linked)
+        elif col in frame.columns:
+            columns.append(_values(frame[col], date_only=col.endswith("日期") or col == "日期"))
+        else:
+            columns.append([None] * n)
+    return [list(r) for r in zip(*columns, strict=True)]
+
+
+def _value_cell(value: object) -> object:
+    """The value as entered: dates and numbers as such, everything else as text (never a formula)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime | dt.date | dt.time | int | float) and not isinstance(value, bool):
+        return value
+    return str(value)
+
+
+def problem_rows(
+    problems: Iterable[Problem], branch: str, name: str, target: str
+) -> tuple[list[list[object]], list[str | None]]:
+    """校验问题 rows of one workbook, errors first; values in address/phone columns (and their echo in the
+    messages) are hidden."""
+    ordered = sorted(problems, key=lambda p: (p.severity != Severity.ERROR, p.sheet or "", p.row or 0, p.cell or ""))
+    rows, fills = [], []
+    book = Link(name, file=target)
+    for p in ordered:
+        value, zh, en = _value_cell(p.value), p.message_zh, p.message_en
+        if (p.column or "") in SENSITIVE_COLUMNS and value is not None:
+            for secret in {str(p.value), display_value(p.value)} - {""}:
+                zh, en = zh.replace(secret, HIDDEN), en.replace(secret, HIDDEN)
+            value = HIDDEN
+        cell: object = Link(p.cell or p.sheet, file=target, sheet=p.sheet, cell=p.cell or "A1") if p.sheet else p.cell
+        error = p.severity == Severity.ERROR
+        rows.append([branch, book, ERROR_ZH if error else WARNING_ZH, p.code, p.sheet, cell, p.column, value, zh,
+                     p.article or None, en])  # fmt: skip
+        fills.append(ERROR_FILL if error else WARNING_FILL)
+    return rows, fills
+
+
+def workbook_rows(
+    results: Mapping[str, pd.DataFrame],
+    problems: Sequence[Problem],
+    *,
+    branch: str,
+    name: str,
+    target: str,
+    as_of: dt.datetime,
+) -> WorkbookRows:
+    """Every detail row one workbook contributes (job ``results`` by sheet name; ``target``: the workbook's path
+    relative to the summary's folder, for links)."""
+    out = WorkbookRows(sheets={}, fills={})
+    month, today = month_start(as_of), pd.Timestamp(as_of.date())
+    deadline = results.get("派工时限")
+    if deadline is not None and len(deadline):
+        in_month = ((deadline["来电时间"] >= month) & (deadline["来电时间"] <= as_of)).to_numpy(dtype=bool)
+        status = deadline["状态"].astype(object)
+        out.arrived = int((in_month & status.isin(ARRIVED_STATES).to_numpy(dtype=bool)).sum())
+        out.on_time = int((in_month & status.eq("按时").to_numpy(dtype=bool)).sum())
+        late = deadline[in_month & status.isin(LATE_STATES).to_numpy(dtype=bool)]
+        out.sheets[LATE] = _rows(late, DETAILS[LATE], branch, target)
+    for detail in (DETAILS[OVERDUE], DETAILS[PRIORITY]):
+        frame = results.get(detail.source)
+        if frame is not None and len(frame):
+            out.sheets[detail.name] = _rows(frame, detail, branch, target)
+    renewals = results.get("续约提醒")
+    if renewals is not None and len(renewals):
+        soon = renewals["剩余天数"].between(0, 30).to_numpy(dtype=bool)
+        extra = {"30天内到期": np.where(soon, YES, NO).tolist()}
+        out.sheets[RENEWALS] = _rows(renewals, DETAILS[RENEWALS], branch, target, extra)
+    report = results.get("服务主任日报")
+    if report is not None and len(report):
+        days = report[report["技术员"].astype(object).eq("合计").to_numpy(dtype=bool)]
+        signed = days["经理核阅"].astype(str).str.startswith("已核阅").to_numpy(dtype=bool)
+        recent = ((days["日期"] >= today - pd.Timedelta(days=6)) & (days["日期"] <= today)).to_numpy(dtype=bool)
+        extra = {"转报状态": np.where(signed, FORWARDED, PENDING).tolist(), "近7天": np.where(recent, YES, NO).tolist()}
+        out.sheets[DAILY] = _rows(days, DETAILS[DAILY], branch, target, extra)
+        out.fills[DAILY] = [None if s else WARNING_FILL for s in signed.tolist()]
+    in_repair = results.get("在修商品")
+    out.in_repair = len(in_repair) if in_repair is not None else 0
+    if problems:
+        out.sheets[PROBLEMS], out.fills[PROBLEMS] = problem_rows(problems, branch, name, target)
+    return out
+
+
+# ------------------------------------------------------------------------------------------- the whole book
+
+
+@dataclass(frozen=True)
+class SummaryInput:
+    root: Path
+    summary_path: Path
+    head_office: str
+    branches: Sequence[str]  # branch folder names, in display order
+    as_of: dt.datetime
+    facts: Sequence[WorkbookFacts]
+    records: Mapping[str, Record]  # state database rows by relative path
+
+
+@dataclass(frozen=True)
+class SummaryBook:
+    sheets: list[ResultSheet]
+    extra_rows: list[ExtraRow]
+    charts: list[Chart]
+    overview: pd.DataFrame  # the 总览 table (branches, 总部, 合计)
+
+
+def link_target(root: Path, summary_path: Path, rel: str) -> str:
+    """A workbook's path relative to the summary's folder, with "/" (e.g. ../服务中心/叫修登记簿.xlsx)."""
+    return os.path.relpath(root / rel, summary_path.parent).replace(os.sep, "/")
+
+
+def data_status(inp: SummaryInput) -> tuple[list[list[object]], list[str | None], dict[str, list[str]]]:
+    """数据状态 rows: one per source workbook and per expected register that is missing; and 备注 per branch."""
+    rows: list[list[object]] = []
+    notes: dict[str, list[str]] = {}
+    present: dict[str, set[str]] = {}
+    for f in inp.facts:
+        present.setdefault(f.branch, set()).add(f.register or "")
+        path = inp.root / f.path
+        try:
+            modified: object = dt.datetime.fromtimestamp(path.stat().st_mtime).replace(microsecond=0)
+        except OSError:
+            modified = None
+        record = inp.records.get(f.path)
+        if f.error_zh:
+            status, note = "无法读取", f.error_zh
+            notes.setdefault(f.branch, []).append(f"无法读取 {path.name}")
+        elif record is not None and f.sha256 and (record.knows(f.sha256) or record.knows(f.written_sha256 or "")):
+            status = "已写回" if record.written else "未写回"
+            note = "" if record.written else (record.reason or record.error or "")
+        else:
+            status, note = "待写回", "内容已更新，结果表尚未写回（由监视程序或 automation run 写回）"
+        register = REGISTERS[f.register].name if f.register in REGISTERS else "未识别"
+        link = Link(f.path, file=link_target(inp.root, inp.summary_path, f.path))
+        rows.append([f.branch, link, register, modified, f.processed, f.errors, f.warnings, status, note or None])
+    for folder in [*inp.branches, inp.head_office]:
+        if folder not in present and folder != inp.head_office and not (inp.root / folder).is_dir():
+            continue
+        at_head = folder == inp.head_office
+        for register in (r for r in REGISTERS.values() if r.at_head_office == at_head):
+            if register.key not in present.get(folder, set()):
+                where = f"{folder}/{register.file_name}"
+                rows.append([folder, where, register.name, None, None, 0, 0, "缺失", f"未找到{register.name}（应为 {where}）"])
+                notes.setdefault(folder, []).append(f"缺少{register.name}")
+    order = {b: i for i, b in enumerate([*inp.branches, inp.head_office])}
+    rows.sort(key=lambda r: (order.get(str(r[0]), len(order)), str(r[1].text if isinstance(r[1], Link) else r[1])))
+    fill = {"无法读取": ERROR_FILL, "缺失": ERROR_FILL, "未写回": WARNING_FILL, "待写回": WARNING_FILL}
+    return rows, [fill.get(str(r[7])) for r in rows], notes
+
+
+def _per_branch_calls(facts: Sequence[WorkbookFacts]) -> dict[str, pd.DataFrame]:
+    per_branch: dict[str, list[pd.DataFrame]] = {}
+    for f in facts:
+        if f.calls is not None and len(f.calls):
+            per_branch.setdefault(f.branch, []).append(f.calls)
+    return {b: pd.concat(fs).groupby(level=0).sum() if len(fs) > 1 else fs[0] for b, fs in per_branch.items()}
+
+
+def overview(
+    inp: SummaryInput, sheets: Mapping[str, list[list[object]]], notes: Mapping[str, list[str]]
+) -> pd.DataFrame:
+    """The 总览 table: one row per branch, then 总部 and 合计; every count from the rows of the detail sheets."""
+    month, today = month_start(inp.as_of), pd.Timestamp(inp.as_of.date())
+    names = [*inp.branches, inp.head_office]
+    counters = {"_arrived": 0, "_on_time": 0, "_reviewed": 0, "_reports": 0}
+    figures = {b: dict.fromkeys(OVERVIEW_HEADERS[1:-2], 0) | counters for b in names}
+    for f in inp.facts:
+        if f.branch in figures:
+            fig = figures[f.branch]
+            fig["_arrived"] += f.rows_of.arrived
+            fig["_on_time"] += f.rows_of.on_time
+            fig["在修商品"] += f.rows_of.in_repair
+    for branch, days in _per_branch_calls(inp.facts).items():
+        if branch in figures:
+            this_month = days[(days.index >= month) & (days.index <= today)].sum()
+            for col, src in (("本月叫修", "叫修"), ("A类件数", "A"), ("B类件数", "B"), ("C类件数", "C")):
+                figures[branch][col] = int(this_month[src])
+            figures[branch]["服务费收入(元)"] = float(this_month["服务费"])
+
+    def tally(sheet: str, column: str | None = None, wanted: object = None, what: str = "") -> None:
+        j = DETAILS[sheet].columns.index(column) if column else None
+        for row in sheets.get(sheet, ()):
+            fig = figures.get(str(row[0]))
+            if fig is not None and (j is None or row[j] == wanted):
+                fig[what] += 1
+
+    tally(LATE, what="超时")
+    tally(PRIORITY, what="未派工")
+    tally(OVERDUE, what="逾期维修")
+    tally(RENEWALS, "30天内到期", YES, "30天内到期合同")
+    tally(PROBLEMS, "级别", ERROR_ZH, "校验错误")
+    tally(PROBLEMS, "级别", WARNING_ZH, "校验警告")
+    tally(DAILY, "近7天", YES, "_reports")
+    first_day = month.date()
+    for row in sheets.get(DAILY, ()):
+        fig = figures.get(str(row[0]))
+        if fig is None:
+            continue
+        if row[-1] == YES and row[-2] == FORWARDED:
+            fig["_reviewed"] += 1
+        if isinstance(row[1], dt.date) and first_day <= row[1] <= today.date():
+            fig["技术员工时"] += row[9] or 0.0
+
+    rows = []
+    for branch in names:
+        fig = figures[branch]
+        row: dict[str, object] = {BRANCH: branch, **{k: fig[k] for k in OVERVIEW_HEADERS[1:-2]}}
+        row["按时到达率"] = fig["_on_time"] / fig["_arrived"] if fig["_arrived"] else None
+        row["服务费收入(元)"] = round(float(fig["服务费收入(元)"]), 2)
+        row["技术员工时"] = round(float(fig["技术员工时"]), 2)
+        row["日报核阅(近7天)"] = f"{fig['_reviewed']}/{fig['_reports']}"
+        row["备注"] = "；".join(notes.get(branch, []))
+        rows.append(row)
+    total: dict[str, object] = {BRANCH: "合计", "备注": ""}
+    for col in OVERVIEW_HEADERS[1:-2]:
+        total[col] = sum(figures[b][col] for b in names)
+    arrived, on_time = (sum(figures[b][k] for b in names) for k in ("_arrived", "_on_time"))
+    total["按时到达率"] = on_time / arrived if arrived else None
+    total["服务费收入(元)"] = round(float(total["服务费收入(元)"]), 2)  # type: ignore[arg-type]
+    total["技术员工时"] = round(sum(float(r["技术员工时"]) for r in rows), 2)  # type: ignore[arg-type]
+    reviewed, reports = (sum(figures[b][k] for b in names) for k in ("_reviewed", "_reports"))
+    total["日报核阅(近7天)"] = f"{reviewed}/{reports}"
+    return pd.DataFrame([*rows, total], columns=list(OVERVIEW_HEADERS))
+
+
+def daily_calls(inp: SummaryInput) -> pd.DataFrame:
+    """Calls per day over the last 30 days (up to the as-of day): 日期, 合计, one column per branch."""
+    today = pd.Timestamp(inp.as_of.date())
+    days = pd.date_range(today - pd.Timedelta(days=29), today, freq="D")
+    calls = _per_branch_calls(inp.facts)
+    frame = pd.DataFrame({"日期": days})
+    for branch in inp.branches:
+        counts = calls[branch]["叫修"] if branch in calls else pd.Series(dtype="int64")
+        frame[branch] = counts.reindex(days, fill_value=0).to_numpy(dtype=np.int64)
+    frame.insert(1, "合计", frame[list(inp.branches)].sum(axis=1).astype(np.int64) if inp.branches else 0)
+    return frame
+
+
+def _overview_extras(table: pd.DataFrame, daily: pd.DataFrame, n_branches: int) -> tuple[list[ExtraRow], list[Chart]]:
+    """The 合计 row below the table, the charts under it, and the daily-call table under the charts."""
+    first, last_branch = 3, 3 + n_branches - 1
+    total_row = first + len(table) - 1  # 合计 is the last row of the table
+    bold = {"font": "bold", "fill": HEADER_FILL}
+    extra = [ExtraRow(total_row, [
+        (None if isinstance(v, float) and v != v else v, CellStyle(**bold, num_format=OVERVIEW_FORMATS.get(j)))
+        for j, v in enumerate(table.iloc[-1].tolist())
+    ])]  # fmt: skip
+    chart_row = total_row + 2
+    title = chart_row + 17  # the charts are 300 px high: 15 rows, plus a margin
+    header = title + 1
+    extra.append(ExtraRow(title, [(f"近 {len(daily)} 天每日叫修", CellStyle(font="bold"))]))
+    extra.append(ExtraRow(header, [(str(h), CellStyle(**bold)) for h in daily.columns]))
+    for i, values in enumerate(daily.itertuples(index=False)):
+        cells: list[tuple[object, CellStyle] | None] = [(values[0].date(), CellStyle(num_format="yyyy-mm-dd"))]
+        extra.append(ExtraRow(header + 1 + i, cells + [(int(v), CellStyle()) for v in values[1:]]))
+
+    size = (520, 300)
+    anchors = anchor_columns(OVERVIEW_WIDTHS, 3, size[0])
+    charts = []
+    if n_branches:
+        names = table[BRANCH].tolist()[:n_branches]
+        categories = range_ref(OVERVIEW, 0, first, last_branch)
+        rates = [None if v is None or v != v else float(v) for v in table["按时到达率"].tolist()[:n_branches]]
+
+        def column(c: int) -> Series:
+            values = [float(v) for v in table[OVERVIEW_HEADERS[c]].tolist()[:n_branches]]
+            cells = range_ref(OVERVIEW, c, first, last_branch)
+            return Series(OVERVIEW_HEADERS[c], range_ref(OVERVIEW, c, 2), cells, values)
+
+        rate = Series("按时到达率", range_ref(OVERVIEW, 2, 2), range_ref(OVERVIEW, 2, first, last_branch), rates)
+        charts.append(Chart("bar", "本月按时到达率（按分公司）", categories, names, [rate], (anchors[0], chart_row - 1),
+                            value_format="0%", size_px=size))  # fmt: skip
+        charts.append(Chart("stacked", "本月 A/B/C 类叫修（按分公司）", categories, names, [column(c) for c in (7, 8, 9)],
+                            (anchors[1], chart_row - 1), size_px=size))  # fmt: skip
+    last = header + len(daily)
+    totals = Series("合计", range_ref(OVERVIEW, 1, header), range_ref(OVERVIEW, 1, header + 1, last),
+                    [float(v) for v in daily["合计"]])  # fmt: skip
+    charts.append(Chart("line", f"近 {len(daily)} 天每日叫修（全部分公司）", range_ref(OVERVIEW, 0, header + 1, last),
+                        [d.date() for d in daily["日期"]], [totals], (anchors[2 if n_branches else 0], chart_row - 1),
+                        size_px=size, category_format="m-d"))  # fmt: skip
+    return extra, charts
+
+
+def summary_book(inp: SummaryInput) -> SummaryBook:
+    """Every sheet of the summary, plus 总览's extra rows and charts."""
+    banner = BANNER.format(time=f"{inp.as_of:%Y-%m-%d %H:%M}")
+    order = {b: i for i, b in enumerate([*inp.branches, inp.head_office])}
+    ordered = sorted(inp.facts, key=lambda f: (order.get(f.branch, len(order)), f.path))
+    sheets: dict[str, list[list[object]]] = {}
+    fills: dict[str, list[str | None]] = {}
+    for name in (DAILY, LATE, OVERDUE, RENEWALS, PRIORITY, PROBLEMS):
+        sheets[name] = [r for f in ordered for r in f.rows_of.sheets.get(name, ())]
+        if name in (DAILY, PROBLEMS):
+            fills[name] = [c for f in ordered for c in f.rows_of.fills.get(name, ())]
+    if sheets[DAILY]:  # newest day first across branches (branch order within a day)
+
+        def newest_first(pair: tuple[list[object], str | None]) -> tuple[int, int]:
+            row = pair[0]
+            return -row[DAILY_SORT_COLUMN].toordinal(), order.get(str(row[0]), len(order))  # type: ignore[attr-defined]
+
+        pairs = sorted(zip(sheets[DAILY], fills[DAILY], strict=True), key=newest_first)
+        sheets[DAILY], fills[DAILY] = [p[0] for p in pairs], [p[1] for p in pairs]
+    sheets[STATUS], fills[STATUS], notes = data_status(inp)
+    table = overview(inp, sheets, notes)
+    daily = daily_calls(inp)
+
+    body = table.iloc[:-1].itertuples(index=False)
+    rows = [[None if isinstance(v, float) and v != v else v for v in r] for r in body]
+    result = [ResultSheet(OVERVIEW, list(OVERVIEW_HEADERS), rows, banner, "没有分公司", widths=OVERVIEW_WIDTHS,
+                          tab_color="FF00B050", number_formats=OVERVIEW_FORMATS)]  # fmt: skip
+    for name in (DAILY, LATE, OVERDUE, RENEWALS, PRIORITY, PROBLEMS, STATUS):
+        d = DETAILS[name]
+        result.append(ResultSheet(d.name, list(d.columns), sheets[name], banner, d.empty, widths=d.widths,
+                                  tab_color=d.tab, row_fills=fills.get(name)))  # fmt: skip
+    extra, charts = _overview_extras(table, daily, len(inp.branches))
+    return SummaryBook(sheets=result, extra_rows=extra, charts=charts, overview=table)
+
+
+__all__ = [
+    "DETAILS",
+    "OVERVIEW_HEADERS",
+    "SummaryBook",
+    "SummaryInput",
+    "WorkbookRows",
+    "link_target",
+    "summary_book",
+    "workbook_rows",
+]

@@ -1,0 +1,501 @@
+"""The head-office summary 总部/汇总.xlsx (issue 6, SPEC §8).
+
+A sample company is generated and run once per module (``run_root``: validation, jobs, write-back, summary); the
+tests read 汇总.xlsx back and recompute every 总览 figure independently — from the result sheets written into the
+branch registers (read with python-calamine) and from the registers' data — and check the charts, the daily-report
+forwarding, the absence of customer phone numbers and addresses, the incremental cache, the open-summary copy, bad
+input (broken and missing registers, an unwritable location). Tests that change files work on a copy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import shutil
+import zipfile
+from collections import Counter
+from pathlib import Path
+from urllib.parse import unquote
+
+import openpyxl
+import pytest
+from lxml import etree
+from python_calamine import CalamineWorkbook
+
+import automation.deployment as deployment_module
+import automation.summary.collect as collect_module
+from automation.deployment import Deployment
+from automation.pipeline import validate_root
+from automation.sample import build_sample
+from automation.settings import load_settings
+from automation.summary import build_summary, is_summary_copy, pending_copy, run_root, summary_sources
+
+AS_OF = dt.datetime(2026, 11, 27, 16, 0)
+MONTH = dt.datetime(2026, 11, 1)
+BRANCHES = ("余姚分公司", "慈溪分公司", "服务中心")  # sorted folder names of the sample
+HEAD = "总部"
+SUMMARY = Path(HEAD) / "汇总.xlsx"
+
+
+# ---------------------------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def company(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("summary") / "company"
+    build_sample(root, as_of=AS_OF, rows=40)
+    reports, outcome = run_root(root, as_of=AS_OF)
+    assert outcome is not None and outcome.written, outcome
+    assert len(reports) == 15 and all(r.written for r in reports if not r.error_zh)
+    return root
+
+
+@pytest.fixture
+def copy(company: Path, tmp_path: Path) -> Path:
+    """A private copy of the processed company (cache and state included)."""
+    target = tmp_path / "company"
+    shutil.copytree(company, target)
+    return target
+
+
+def sheet(path: Path, name: str) -> list[list[object]]:
+    book = CalamineWorkbook.from_path(str(path))
+    try:
+        return book.get_sheet_by_name(name).to_python() if name in book.sheet_names else []
+    finally:
+        book.close()
+
+
+def table(path: Path, name: str) -> list[dict[str, object]]:
+    """Data rows (from row 3) of a result-format sheet as dicts; the one-cell "empty" message row is no row."""
+    rows = sheet(path, name)
+    if len(rows) < 2:
+        return []
+    header = [str(h) for h in rows[1]]
+    return [dict(zip(header, r, strict=False)) for r in rows[2:] if sum(v not in ("", None) for v in r) > 1]
+
+
+def overview(root: Path) -> dict[str, dict[str, object]]:
+    rows = sheet(root / SUMMARY, "总览")
+    header = [str(h) for h in rows[1]]
+    out = {}
+    for r in rows[2:]:
+        if r[0] in ("", None):
+            break
+        out[str(r[0])] = dict(zip(header, r, strict=False))
+    return out
+
+
+def as_datetime(value: object) -> dt.datetime:
+    return value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())  # type: ignore[arg-type]
+
+
+def opened_files(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Every workbook the deployment reads from now on (python-calamine opens)."""
+    opened: list[Path] = []
+    real = deployment_module.open_workbook
+
+    def counting(path: Path):  # noqa: ANN202
+        opened.append(Path(path))
+        return real(path)
+
+    monkeypatch.setattr(deployment_module, "open_workbook", counting)
+    return opened
+
+
+# ---------------------------------------------------------------------------------------------- 总览 figures
+
+
+def expected_figures(root: Path, folder: str) -> dict[str, object]:
+    """Every 总览 figure of one folder, recomputed from its registers' result sheets and data."""
+    files = sorted((root / folder).glob("*.xlsx"))
+    files = [f for f in files if f.name != SUMMARY.name and not is_summary_copy(f, root, load_settings(root))]
+    by_name = {f.name: f for f in files}
+    figures: dict[str, object] = dict.fromkeys(
+        ("本月叫修", "超时", "未派工", "在修商品", "逾期维修", "A类件数", "B类件数", "C类件数", "30天内到期合同",
+         "校验错误", "校验警告"), 0)  # fmt: skip
+    figures.update({"服务费收入(元)": 0.0, "技术员工时": 0.0, "按时到达率": None, "日报核阅(近7天)": "0/0"})
+    for f in files:
+        checks = table(f, "校验结果")
+        figures["校验错误"] += sum(r["级别"] == "错误" for r in checks)  # type: ignore[operator]
+        figures["校验警告"] += sum(r["级别"] == "警告" for r in checks)  # type: ignore[operator]
+    calls = by_name.get("叫修登记簿.xlsx")
+    if calls:
+        deadline = [r for r in table(calls, "派工时限") if MONTH <= as_datetime(r["来电时间"]) <= AS_OF]
+        arrived = [r for r in deadline if r["状态"] in ("按时", "超时")]
+        figures["按时到达率"] = sum(r["状态"] == "按时" for r in arrived) / len(arrived) if arrived else None
+        figures["超时"] = sum(r["状态"] in ("超时", "未到达(已超时)") for r in deadline)
+        figures["未派工"] = len(table(calls, "次日优先派工"))
+        data = Deployment(root, load_settings(root), AS_OF).load(calls).tables["叫修登记"].data
+        month = data[(data["来电时间"] >= MONTH) & (data["来电时间"] <= AS_OF)]
+        figures["本月叫修"] = len(month)
+        for c in "ABC":
+            figures[f"{c}类件数"] = int((month["服务类别"] == c).sum())
+        done = data[(data["完成时间"] >= MONTH) & (data["完成时间"] <= AS_OF)]
+        figures["服务费收入(元)"] = round(float(done["服务费"].fillna(0).sum()), 2)
+    items = by_name.get("客户商品进出登记簿.xlsx")
+    if items:
+        figures["在修商品"] = len(table(items, "在修商品"))
+        figures["逾期维修"] = len(table(items, "逾期维修"))
+    contracts = by_name.get("保养合同.xlsx")
+    if contracts:
+        figures["30天内到期合同"] = sum(0 <= r["剩余天数"] <= 30 for r in table(contracts, "续约提醒"))  # type: ignore[operator]
+    worklog = by_name.get("技术员工作日报表.xlsx")
+    if worklog:
+        days = [r for r in table(worklog, "服务主任日报") if r["技术员"] == "合计"]
+        in_month = [r for r in days if MONTH.date() <= r["日期"] <= AS_OF.date()]  # type: ignore[operator]
+        figures["技术员工时"] = round(sum(float(r["合计工时"]) for r in in_month), 2)  # type: ignore[arg-type]
+        week = AS_OF.date() - dt.timedelta(days=6)
+        recent = [r for r in days if week <= r["日期"] <= AS_OF.date()]  # type: ignore[operator]
+        signed = sum(str(r["经理核阅"]).startswith("已核阅") for r in recent)
+        figures["日报核阅(近7天)"] = f"{signed}/{len(recent)}"
+    return figures
+
+
+def test_every_overview_figure_equals_the_branch_result_sheets(company: Path) -> None:
+    shown = overview(company)
+    assert list(shown) == [*BRANCHES, HEAD, "合计"]
+    for folder in (*BRANCHES, HEAD):
+        expected = expected_figures(company, folder)
+        row = shown[folder]
+        for name, value in expected.items():
+            got = row[name]
+            if value is None:
+                assert got in ("", None), (folder, name, got)
+            elif isinstance(value, float):
+                assert got == pytest.approx(value), (folder, name, got, value)
+            else:
+                assert got == value, (folder, name, got, value)
+    assert shown["服务中心"]["本月叫修"] > 0 and shown["服务中心"]["校验错误"] > 0
+    total = shown["合计"]
+    for name in ("本月叫修", "超时", "未派工", "在修商品", "逾期维修", "A类件数", "B类件数", "C类件数", "服务费收入(元)",
+                 "技术员工时", "30天内到期合同", "校验错误", "校验警告"):  # fmt: skip
+        assert total[name] == pytest.approx(sum(shown[f][name] for f in (*BRANCHES, HEAD))), name  # type: ignore[misc]
+    reviewed = [str(shown[f]["日报核阅(近7天)"]).split("/") for f in (*BRANCHES, HEAD)]
+    assert total["日报核阅(近7天)"] == f"{sum(int(k) for k, _ in reviewed)}/{sum(int(n) for _, n in reviewed)}"
+    assert 0 < total["按时到达率"] <= 1  # type: ignore[operator]
+
+
+def test_each_count_is_the_number_of_rows_of_its_detail_sheet(company: Path) -> None:
+    shown = overview(company)
+    path = company / SUMMARY
+    late = Counter(r["分公司"] for r in table(path, "超时明细"))
+    waiting = Counter(r["分公司"] for r in table(path, "次日优先派工"))
+    overdue = Counter(r["分公司"] for r in table(path, "逾期维修"))
+    soon = Counter(r["分公司"] for r in table(path, "续约提醒") if r["30天内到期"] == "是")
+    problems = table(path, "校验问题")
+    errors = Counter(r["分公司"] for r in problems if r["级别"] == "错误")
+    warnings = Counter(r["分公司"] for r in problems if r["级别"] == "警告")
+    for folder in (*BRANCHES, HEAD):
+        row = shown[folder]
+        assert (row["超时"], row["未派工"], row["逾期维修"], row["30天内到期合同"]) == (
+            late[folder], waiting[folder], overdue[folder], soon[folder])  # fmt: skip
+        assert (row["校验错误"], row["校验警告"]) == (errors[folder], warnings[folder])
+    assert all(MONTH <= r["来电时间"] <= AS_OF for r in table(path, "超时明细"))  # type: ignore[operator]
+
+
+def test_sheets_layout_real_values_frozen_headers_and_filters(company: Path) -> None:
+    path = company / SUMMARY
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["总览", "服务日报汇总", "超时明细", "逾期维修", "续约提醒", "次日优先派工", "校验问题", "数据状态"]
+    for ws in book.worksheets:
+        assert str(ws["A1"].value).startswith("本表由系统自动生成 · 2026-11-27 16:00")
+        assert ws.freeze_panes == "A3"
+        assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A2:")
+        assert all(ws.column_dimensions[c].width >= 5 for c in "ABC")
+        if ws.title != "总览":
+            assert ws["A2"].value == "分公司"
+    late = table(path, "超时明细")
+    assert late and isinstance(late[0]["来电时间"], dt.datetime) and isinstance(late[0]["时限(工时)"], float)
+    assert isinstance(table(path, "续约提醒")[0]["到期日期"], dt.date)
+    ws = book["总览"]
+    assert ws["C3"].number_format == "0.0%" and isinstance(ws["B3"].value, int)
+
+
+def test_charts_exist_and_point_at_the_overview(company: Path) -> None:
+    with zipfile.ZipFile(company / SUMMARY) as z:
+        names = z.namelist()
+        charts = sorted(n for n in names if re.fullmatch(r"xl/charts/chart\d+\.xml", n))
+        assert len(charts) == 3
+        assert "xl/drawings/drawing1.xml" in names
+        assert b"drawing1.xml" in z.read("xl/worksheets/_rels/sheet1.xml.rels")
+        assert b"<drawing " in z.read("xl/worksheets/sheet1.xml")
+        refs = [re.findall(r"<c:f>([^<]+)</c:f>", z.read(c).decode()) for c in charts]
+        kinds = [re.findall(r"<c:(barChart|lineChart)>", z.read(c).decode()) for c in charts]
+    n = len(BRANCHES)
+    assert kinds == [["barChart"], ["barChart"], ["lineChart"]]
+    # on-time rate: title C2, categories A3:A5, values C3:C5
+    assert refs[0] == ["'总览'!$C$2", f"'总览'!$A$3:$A${2 + n}", f"'总览'!$C$3:$C${2 + n}"]
+    # A/B/C by branch: three series over columns H, I, J
+    categories = f"'总览'!$A$3:$A${2 + n}"
+    assert refs[1] == [x for c in "HIJ" for x in (f"'总览'!${c}$2", categories, f"'总览'!${c}$3:${c}${2 + n}")]
+    # daily calls: 30 dates in column A, totals in column B, below the table
+    title, cats, values = refs[2]
+    first, last = (int(x) for x in re.findall(r"\$A\$(\d+)", cats))
+    assert last - first + 1 == 30 and values == f"'总览'!$B${first}:$B${last}" and title == f"'总览'!$B${first - 1}"
+    ws = openpyxl.load_workbook(company / SUMMARY)["总览"]
+    assert [ws[f"A{r}"].value for r in range(3, 3 + n)] == list(BRANCHES)
+    days = [ws[f"A{r}"].value for r in range(first, last + 1)]
+    assert days[0].date() == AS_OF.date() - dt.timedelta(days=29) and days[-1].date() == AS_OF.date()
+    calls = sum(ws[f"B{r}"].value for r in range(first, last + 1))
+    assert calls == sum(ws[f"{c}{r}"].value for r in range(first, last + 1) for c in "CDE")  # per branch columns
+    assert ws[f"B{first - 1}"].value == "合计"
+
+
+def test_unsigned_daily_reports_are_pending_not_forwarded(company: Path) -> None:
+    rows = table(company / SUMMARY, "服务日报汇总")
+    settings = load_settings(company)
+    deployment = Deployment(company, settings, AS_OF)
+    pending = 0
+    for branch in BRANCHES:
+        review = deployment.load(company / branch / "技术员工作日报表.xlsx").tables["日报核阅"].data
+        signed = {d.date() for d, ok in zip(review["日期"], review["经理核阅"], strict=True) if ok is True}
+        mine = [r for r in rows if r["分公司"] == branch]
+        assert mine
+        for r in mine:
+            assert (r["转报状态"] == "已转报") == (r["日期"] in signed), r
+            pending += r["转报状态"] != "已转报"
+    assert pending > 0  # the sample has unsigned days, shown as pending
+    shown = overview(company)
+    for branch in BRANCHES:
+        recent = [r for r in rows if r["分公司"] == branch and r["近7天"] == "是"]
+        assert shown[branch]["日报核阅(近7天)"] == f"{sum(r['转报状态'] == '已转报' for r in recent)}/{len(recent)}"
+
+
+def sensitive_strings(root: Path) -> set[str]:
+    """Every phone number and address typed in the customer archive and the call-in registers."""
+    found: set[str] = set()
+    sources = [(root / HEAD / "客户档案.xlsx", ("客户", "联系人"))] + [
+        (root / b / "叫修登记簿.xlsx", ("叫修登记",)) for b in BRANCHES
+    ]
+    for path, sheets in sources:
+        for name in sheets:
+            rows = sheet(path, name)
+            top = next(i for i, r in enumerate(rows[:5]) if "电话" in r)
+            columns = [j for j, h in enumerate(rows[top]) if str(h) in ("电话", "地址", "传真")]
+            for r in rows[top + 1 :]:
+                for j in columns:
+                    value = r[j] if j < len(r) else ""
+                    if isinstance(value, float) and value.is_integer():
+                        value = str(int(value))
+                    if isinstance(value, str) and len(value.strip()) >= 5:
+                        found.add(value.strip())
+    return found
+
+
+def test_no_customer_phone_or_address_anywhere_in_the_summary(company: Path) -> None:
+    secrets = sensitive_strings(company)
+    assert len(secrets) > 100
+    text = []
+    with zipfile.ZipFile(company / SUMMARY) as z:
+        for name in z.namelist():
+            root = etree.parse(io.BytesIO(z.read(name)))
+            text.extend(t for t in root.iter() for t in (t.text or "", *t.attrib.values()))
+    blob = "\n".join(text)
+    leaks = sorted(s for s in secrets if s in blob)
+    assert not leaks, leaks[:5]
+    # a mistyped phone number is reported, but its value is hidden
+    hidden = [r for r in table(company / SUMMARY, "校验问题") if r["列"] in ("电话", "地址", "传真")]
+    assert hidden and all(r["填写内容"] in ("（已隐藏）", "") for r in hidden)
+
+
+def test_problems_link_to_their_file_and_cell(company: Path) -> None:
+    ws = openpyxl.load_workbook(company / SUMMARY)["校验问题"]
+    headers = [c.value for c in ws[2]]
+    cell_col, book_col = headers.index("单元格") + 1, headers.index("工作簿") + 1
+    checked = 0
+    for r in range(3, ws.max_row + 1):
+        cell = ws.cell(r, cell_col)
+        if cell.hyperlink is None:
+            continue
+        target = unquote(cell.hyperlink.target)
+        assert (company / HEAD / target).resolve() == (company / ws.cell(r, book_col).value).resolve()
+        assert (company / HEAD / target).is_file()
+        sheet_name, ref = cell.hyperlink.location.rsplit("!", 1)
+        assert ref == cell.value and sheet_name.strip("'") == ws.cell(r, headers.index("工作表") + 1).value
+        checked += 1
+    assert checked == len(table(company / SUMMARY, "校验问题")) > 10
+    assert unquote(ws.cell(3, book_col).hyperlink.target).startswith("../") or ws.cell(3, 1).value == HEAD
+
+
+def test_data_status_lists_every_workbook_with_its_write_back(company: Path) -> None:
+    rows = table(company / SUMMARY, "数据状态")
+    sources = {s.name for s in summary_sources(company, load_settings(company))}
+    assert {r["工作簿"] for r in rows} == sources
+    assert all(r["结果写回"] == "已写回" and isinstance(r["修改时间"], dt.datetime) for r in rows)
+    assert {r["登记簿"] for r in rows if r["分公司"] == HEAD} == {"基础资料", "客户档案", "需求信息"}
+
+
+# ---------------------------------------------------------------------------------------------- incremental
+
+
+def test_rebuild_without_changes_reads_no_workbook(copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = overview(copy)
+    opened = opened_files(monkeypatch)
+    outcome = build_summary(copy, as_of=AS_OF)
+    assert outcome.written and opened == []
+    assert overview(copy) == before
+
+
+def test_after_one_branch_changes_only_that_branch_is_read_again(copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = copy / "慈溪分公司" / "叫修登记簿.xlsx"
+    book = openpyxl.load_workbook(path)
+    ws = book["叫修登记"]
+    header_row = next(r for r in range(1, 6) if "登记号" in [c.value for c in ws[r]])
+    headers = [c.value for c in ws[header_row]]
+    new = [c.value for c in ws[ws.max_row]]
+    values = {"登记号": "CXNEW0001", "来电时间": AS_OF - dt.timedelta(hours=1), "派工技术员": None, "派工时间": None,
+              "到达时间": None, "处理方式": None, "完成时间": None, "客户签字": None, "服务费": None, "发票号": None,
+              "开票日期": None}  # fmt: skip
+    for name, value in values.items():
+        if name in headers:
+            new[headers.index(name)] = value
+    ws.append(new)
+    book.save(path)
+    before = overview(copy)
+
+    opened = opened_files(monkeypatch)
+    outcome = build_summary(copy, as_of=AS_OF)
+    assert outcome.written
+    folders = {p.parent.name for p in opened}
+    assert path in opened and folders <= {"慈溪分公司", HEAD}
+    after = overview(copy)
+    assert after["慈溪分公司"]["本月叫修"] == before["慈溪分公司"]["本月叫修"] + 1
+    assert after["慈溪分公司"]["未派工"] == before["慈溪分公司"]["未派工"] + 1
+    assert after["服务中心"] == before["服务中心"] and after["余姚分公司"] == before["余姚分公司"]
+    status = {r["工作簿"]: r for r in table(copy / SUMMARY, "数据状态")}
+    assert status["慈溪分公司/叫修登记簿.xlsx"]["结果写回"] == "待写回"
+
+    opened.clear()
+    assert build_summary(copy, as_of=AS_OF).written and opened == []  # and now it is cached
+
+
+def test_our_own_write_back_does_not_invalidate_the_cache(copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    reports, _ = run_root(copy, as_of=AS_OF)  # writes every register again (same results)
+    assert reports
+    opened = opened_files(monkeypatch)
+    assert build_summary(copy, as_of=AS_OF).written and opened == []
+
+
+def processed_files(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every workbook a build validates again (relative names)."""
+    processed: list[str] = []
+    real = collect_module.process_workbook
+
+    def counting(deployment, path, *, write):  # noqa: ANN001, ANN202
+        processed.append(Path(path).relative_to(deployment.root).as_posix())
+        return real(deployment, path, write=write)
+
+    monkeypatch.setattr(collect_module, "process_workbook", counting)
+    return processed
+
+
+def edit_cell(path: Path, sheet_name: str, header: str, value: object) -> None:
+    """Set ``header`` of the first data row of a staff sheet (openpyxl: the file really changes)."""
+    book = openpyxl.load_workbook(path)
+    ws = book[sheet_name]
+    top = next(r for r in range(1, 6) if header in [c.value for c in ws[r]])
+    column = [c.value for c in ws[top]].index(header) + 1
+    ws.cell(top + 1, column).value = value
+    book.save(path)
+
+
+def test_an_edit_that_changes_no_lookup_rereads_only_that_register(
+    copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    edit_cell(copy / "服务中心" / "叫修登记簿.xlsx", "叫修登记", "备注", "客户来电催修")
+    edit_cell(copy / HEAD / "客户档案.xlsx", "往来记录", "摘要", "电话回访，客户满意")
+    processed = processed_files(monkeypatch)
+    assert build_summary(copy, as_of=AS_OF).written
+    assert sorted(processed) == ["总部/客户档案.xlsx", "服务中心/叫修登记簿.xlsx"]
+
+
+def test_reports_handed_in_give_the_same_summary(copy: Path) -> None:
+    before = overview(copy)
+    shutil.rmtree(copy / ".automation" / "summary-cache")
+    reports = validate_root(copy, as_of=AS_OF)
+    assert build_summary(copy, as_of=AS_OF, reports=reports).written
+    assert overview(copy) == before
+
+
+def test_worker_processes_give_the_same_summary(copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = {name: table(copy / SUMMARY, name) for name in ("总览", "超时明细", "校验问题", "服务日报汇总")}
+    shutil.rmtree(copy / ".automation" / "summary-cache")
+    monkeypatch.setattr(collect_module, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(collect_module, "PARALLEL_BYTES_PER_WORKER", 1)
+    monkeypatch.setattr(collect_module, "_cpus", lambda: 2)
+    used: list[bool] = []
+    real = collect_module.in_workers
+    monkeypatch.setattr(collect_module, "in_workers", lambda *a: used.append(real(*a)) or used[-1])
+    assert build_summary(copy, as_of=AS_OF).written
+    assert used == [True]
+    for name, rows in before.items():
+        assert table(copy / SUMMARY, name) == rows, name
+
+
+# ---------------------------------------------------------------------------------------------- open summary
+
+
+def test_open_summary_gets_a_timestamped_copy_then_is_replaced(copy: Path) -> None:
+    summary = copy / SUMMARY
+    original, inode = summary.read_bytes(), summary.stat().st_ino
+    lock = summary.with_name(f".~lock.{summary.name}#")
+    lock.write_text("王经理,wang,PC-01,29.11.2026 09:00,file:///home/wang;", encoding="utf-8")
+    stale = summary.with_name("汇总.20200101-000000.xlsx")
+    stale.write_bytes(b"old copy")
+
+    outcome = build_summary(copy, as_of=AS_OF)
+    assert not outcome.written and outcome.copy is not None and outcome.copy.is_file()
+    assert re.fullmatch(r"汇总\.\d{8}-\d{6}\.xlsx", outcome.copy.name)
+    assert "王经理" in (outcome.reason or "") and outcome.copy.name in (outcome.reason or "") and outcome.reason_en
+    assert summary.read_bytes() == original and summary.stat().st_ino == inode and not stale.exists()
+    assert pending_copy(copy) == outcome.copy
+    assert outcome.copy.name not in {s.path.name for s in summary_sources(copy, load_settings(copy))}
+    assert [r[0] for r in sheet(outcome.copy, "总览")[2:5]] == list(BRANCHES)
+
+    lock.unlink()
+    again = build_summary(copy, as_of=AS_OF)
+    assert again.written and again.copy is None and again.reason is None
+    assert summary.stat().st_ino != inode and pending_copy(copy) is None and not outcome.copy.exists()
+
+
+# ---------------------------------------------------------------------------------------------- bad input
+
+
+def test_broken_and_missing_registers_still_get_their_rows(copy: Path) -> None:
+    (copy / "余姚分公司" / "保养合同.xlsx").write_bytes(b"this is not a workbook")
+    (copy / "慈溪分公司" / "技术员工作日报表.xlsx").unlink()
+    (copy / "新分公司").mkdir()
+
+    outcome = build_summary(copy, as_of=AS_OF)
+    assert outcome.written
+    shown = overview(copy)
+    assert list(shown) == ["余姚分公司", "慈溪分公司", "新分公司", "服务中心", HEAD, "合计"]
+    assert shown["新分公司"]["本月叫修"] == 0 and "缺少叫修登记簿" in shown["新分公司"]["备注"]
+    assert "无法读取 保养合同.xlsx" in shown["余姚分公司"]["备注"]
+    assert shown["余姚分公司"]["30天内到期合同"] == 0 and shown["余姚分公司"]["本月叫修"] > 0
+    assert shown["慈溪分公司"]["日报核阅(近7天)"] == "0/0" and shown["服务中心"]["本月叫修"] > 0
+
+    status = table(copy / SUMMARY, "数据状态")
+    broken = next(r for r in status if r["工作簿"] == "余姚分公司/保养合同.xlsx")
+    assert broken["结果写回"] == "无法读取" and broken["说明"] and broken["登记簿"] == "保养合同"
+    missing = {(r["分公司"], r["登记簿"]) for r in status if r["结果写回"] == "缺失"}
+    assert ("慈溪分公司", "技术员工作日报表") in missing
+    assert {("新分公司", name) for name in ("叫修登记簿", "客户商品进出登记簿", "技术员工作日报表", "保养合同")} <= missing
+    assert expected_figures(copy, "服务中心")["本月叫修"] == shown["服务中心"]["本月叫修"]
+
+
+def test_unwritable_summary_location_is_reported(copy: Path) -> None:
+    (copy / "automation.toml").write_text('[layout]\nsummary = "报表/汇总.xlsx"\n', encoding="utf-8")
+    (copy / "报表").write_text("a file where the folder should be")
+    outcome = build_summary(copy, as_of=AS_OF)
+    assert not outcome.written and outcome.copy is None
+    assert "无法写入汇总" in (outcome.reason or "") and "汇总.xlsx" in (outcome.reason or "")
+    assert outcome.reason_en and "cannot write the summary" in outcome.reason_en
+
+
+def test_a_root_without_registers_gives_no_summary(tmp_path: Path) -> None:
+    (tmp_path / "服务中心").mkdir()
+    reports, outcome = run_root(tmp_path, as_of=AS_OF)
+    assert reports == [] and outcome is None
