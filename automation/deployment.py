@@ -8,6 +8,7 @@ whole root reads each file once, and validating one file reads only the register
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,6 +90,13 @@ def _result_sheet_names() -> frozenset[str]:
 RESULT_SHEETS = _result_sheet_names()
 
 
+def _file_hash(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
 class Deployment:
     """The workbooks of one root, loaded lazily and cached by path."""
 
@@ -123,6 +131,7 @@ class Deployment:
             raw = open_workbook(source.path)
         except UnusableWorkbook as exc:
             loaded.error = exc
+            loaded.sha256 = _file_hash(source.path)  # so an unusable file is not read again until it changes
             return loaded
         loaded.sha256 = raw.sha256
         loaded.sheet_names = list(raw.sheet_names)

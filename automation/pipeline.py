@@ -78,6 +78,7 @@ def check_workbook(deployment: Deployment, loaded: LoadedWorkbook) -> WorkbookRe
         register=loaded.register.key if loaded.register else None,
         branch=source.branch or None,
     )
+    report.sha256 = loaded.sha256
     if loaded.error is not None:
         report.error_zh, report.error_en = loaded.error.zh, loaded.error.en
         return report
@@ -93,7 +94,6 @@ def check_workbook(deployment: Deployment, loaded: LoadedWorkbook) -> WorkbookRe
     )
     report.problems = validate(ctx)
     report.rows = sum(len(t) for t in loaded.tables.values())
-    report.sha256 = loaded.sha256
     job_input = JobInput(
         register=ctx.register,
         workbook=ctx.workbook,

@@ -8,7 +8,6 @@ sidecars, the generated summary and everything under ``.automation/`` are never 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,16 +120,3 @@ def recognise(workbook: RawWorkbook) -> Register | None:
     if prop and prop in REGISTERS:
         return REGISTERS[prop]
     return register_by_name(workbook.path) or register_by_headers(workbook)
-
-
-def expand_paths(paths: Iterable[Path], settings_for: dict[Path, Settings] | None = None) -> list[Path]:
-    """Files as given; folders replaced by every workbook under them (recursively, ignoring state and locks)."""
-    out: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            out.extend(
-                p for p in sorted(path.rglob("*")) if p.is_file() and not is_ignored(p)
-            )
-        else:
-            out.append(path)
-    return out

@@ -67,7 +67,8 @@ class State:
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Only .automation is created, never the root: a vanished root (a share gone away) must stay gone.
+        self.path.parent.mkdir(exist_ok=True)
         with closing(sqlite3.connect(self.path, timeout=10)) as db:
             db.execute(SCHEMA)
             with db:

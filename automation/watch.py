@@ -1,0 +1,792 @@
+"""The folder watcher (§11): ``automation watch ROOT [--polling] [--interval S]``.
+
+A watchdog observer (inotify / FSEvents / ReadDirectoryChanges, or a polling observer for network shares, which
+send no change events) reports file-system events; :mod:`automation.watch_events` says which workbook each one
+concerns. One worker thread then handles the workbooks:
+
+* **Settling.** A workbook is processed once it has been quiet for ``debounce`` seconds, its size and mtime are
+  the same on two looks, and (``.xlsx``/``.xlsm``) its zip central directory can be read — a file still being
+  written fails that. Repeated events for one workbook merge into one job.
+* **Own writes.** Before processing, the content hash is compared with the state database
+  (:mod:`automation.state`): content we wrote ourselves (``written_sha256``), or content already checked, is
+  skipped. So are lock files, temporary
+  files, sidecars, the summary and its copies, and ``.automation/`` (see :mod:`automation.watch_events`).
+* **Processing.** Each batch of settled workbooks gets a fresh :class:`~automation.deployment.Deployment` with
+  ``as_of`` = now, so lookups (基础资料, 客户档案, the branch's 保养合同 …) are read as they are on disk. After a
+  register that others look things up in changes, those others are processed again (their checks depend on it).
+* **Deferred write-back.** A workbook open in Excel or LibreOffice (lock file present) is validated at once — the
+  outcome is in the log, on the console and in the state — and written as soon as its lock file goes away (the
+  deletion event, or a look every ``pending_poll`` seconds in case that event is missed).
+* **Summary.** ``summary_delay`` seconds after the last processed workbook, with nothing left to do, the
+  head-office summary is rebuilt in its own thread (``automation.summary.build_summary`` when it exists, or the
+  ``on_summary`` callable given).
+* **Catch-up.** At start, and whenever the watched folder comes back after going away, every workbook whose
+  content the state does not know is processed, and every write-back still pending is retried.
+* **Never dies.** A corrupt file, a file that vanishes, a folder removed and recreated, an exception inside one
+  job: logged (``.automation/log/automation.log`` and the console) and recorded in the state; the watcher goes on.
+  If the watched folder itself goes away (a share disconnects) the watcher checks again every ``interval`` seconds.
+
+:func:`watch` is the command: it blocks until Ctrl-C / SIGTERM (or the ``stop`` event), lets the write in flight
+finish, and returns 0. :class:`Watcher` is the same machinery for tests and embedding (``start``, ``stop``,
+``wait_idle``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import logging
+import logging.handlers
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.text import Text
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver, ObservedWatch
+from watchdog.observers.polling import PollingObserver
+
+from . import watch_events as ev
+from .deployment import Deployment
+from .pipeline import WorkbookReport, process_workbook
+from .root import STATE_DIR, branch_of, discover, register_by_name
+from .settings import Settings, SettingsError, load_settings
+from .state import State, record_of
+from .watch_events import Action, Item, Kind
+from .xlsx.safe_write import lock_files
+
+logger = logging.getLogger("automation.watch")
+# watchdog logs an error when an inotify watch is removed while its thread is reading: a harmless race.
+logging.getLogger("watchdog.observers.inotify").addFilter(lambda r: "when the thread is inactive" not in r.getMessage())
+
+LOG_FILE = Path(STATE_DIR) / "log" / "automation.log"
+DELETED = "文件已删除或所在文件夹已不存在"  # the state's error for a workbook that went away (数据状态 shows it)
+HEALTH_EVERY = 2.0  # seconds between checks that the watched folder is still there
+MESSAGES: dict[str, tuple[str, str]] = {
+    "start": ("开始监视 {root}（{mode}），按 Ctrl-C 停止", "Watching {root} ({mode}); press Ctrl-C to stop"),
+    "inotify": ("文件系统通知", "file-system events"),
+    "polling": ("轮询，每 {interval:g} 秒", "polling every {interval:g} s"),
+    "processing": ("开始处理 {name}", "Processing {name}"),
+    "counts": ("{errors} 个错误，{warnings} 个警告", "{errors} errors, {warnings} warnings"),
+    "written": ("{name}：{counts}，结果已写回", "{name}: {counts}, results written"),
+    "unchanged": ("{name}：{counts}，结果无变化", "{name}: {counts}, results unchanged"),
+    "not_written": ("{name}：{counts}；未写回：{reason}", "{name}: {counts}; not written: {reason}"),
+    "unusable": ("{name}：无法处理：{error}", "{name}: cannot be processed: {error}"),
+    "crash": ("{name}：处理出错（{error}），已记录，继续监视", "{name}: processing failed ({error}); recorded, still watching"),
+    "crash_state": ("处理出错：{error}", "processing failed: {error}"),
+    "deleted": ("{name}：文件已删除或所在文件夹已不存在，已记录", "{name}: file deleted or its folder is gone; recorded"),
+    "gone": ("监视目录 {root} 不可用（已删除或网络共享断开），等待恢复…",
+             "{root} is not available (deleted or share disconnected); waiting for it to come back…"),
+    "back": ("监视目录 {root} 已恢复，补处理期间的变更", "{root} is back; catching up on changes"),
+    "summary": ("汇总已更新（{seconds:.1f} 秒）", "Summary rebuilt ({seconds:.1f} s)"),
+    "summary_failed": ("汇总更新失败：{error}", "Summary could not be rebuilt: {error}"),
+    "settings_bad": ("设置文件有误，沿用之前的设置：{error}", "Bad settings file, keeping the previous settings: {error}"),
+    "settings": ("设置已更改，重新处理全部登记簿", "Settings changed; processing every register again"),
+    "loop_error": ("监视出错（{error}），已记录，继续监视", "Watcher error ({error}); recorded, still watching"),
+    "stopping": ("正在停止：完成当前写入后退出…", "Stopping: finishing the write in flight…"),
+    "stopped": ("已停止监视", "Stopped watching"),
+    "no_root": ("监视目录不存在：{root}", "Folder to watch does not exist: {root}"),
+}
+
+
+class _Handler(FileSystemEventHandler):
+    def __init__(self, watcher: Watcher) -> None:
+        self.watcher = watcher
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        self.watcher._on_event(event)
+
+
+class Watcher:
+    """Watch one deployment root; process each saved workbook (see the module doc).
+
+    ``start()`` returns once the folder is being watched (events from then on are seen); the catch-up and all
+    processing happen in a background thread. ``stop()`` finishes the workbook (and summary) in flight.
+    ``wait_idle()`` waits until nothing is queued, in flight or due (write-backs waiting for a lock file do not
+    count). ``reports`` lists every processed workbook, ``skipped`` every event whose content was already known.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        polling: bool = False,
+        interval: float = 1.0,
+        console: Console | None = None,
+        on_summary: Callable[[Path], None] | None = None,
+        summary_delay: float = 3.0,
+        debounce: float = 0.4,
+        pending_poll: float = 2.0,
+    ) -> None:
+        if interval <= 0 or debounce < 0 or summary_delay < 0 or pending_poll <= 0:
+            raise ValueError("interval and pending_poll must be > 0; debounce and summary_delay >= 0")
+        self.root = Path(os.path.abspath(root))
+        self.polling = polling
+        self.interval = interval
+        self.console = console if console is not None else Console()
+        self.on_summary = on_summary
+        self.summary_delay = summary_delay
+        self.debounce = debounce
+        self.pending_poll = pending_poll
+        try:
+            self.settings = load_settings(self.root)
+        except (SettingsError, OSError):
+            self.settings = Settings()
+        self.reports: list[WorkbookReport] = []
+        self.skipped: list[Path] = []
+        self.summaries = 0
+        self._cond = threading.Condition()
+        self._items: dict[Path, Item] = {}
+        self._pending: set[Path] = set()
+        self._own: dict[Path, str] = {}  # content we wrote, in case the state database could not be updated
+        self._stopping = False
+        self._busy = False
+        self._catchup: set[Path] | None = None  # folders to catch up on (the root: all of them)
+        self._summary_at: float | None = None
+        self._settings_at: float | None = None  # automation.toml changed: read it once it is quiet
+        self._summary_requested = False
+        self._summary_running = False
+        self._summary_waiting = False  # a summary copy waits for the summary's reader to close it
+        self._summary_retried = False
+        self._next_pending_poll = 0.0
+        self._next_health = 0.0
+        self._connected = False
+        self._was_connected = False
+        self._observer: BaseObserver | None = None  # made in start(): the inotify one starts a thread at once
+        self._watches: dict[Path, tuple[ObservedWatch, tuple[int, int]]] = {}  # folder -> (watch, identity)
+        self._handler = _Handler(self)
+        self._threads: list[threading.Thread] = []
+        self._log_handler: logging.Handler | None = None
+        self._log_level = logging.NOTSET
+        self._no_summary_logged = False
+
+    # --- life cycle -----------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._attach_log()
+        self._observer = PollingObserver(timeout=self.interval) if self.polling else Observer()
+        self._observer.start()
+        self._sync_watches()
+        self._say("start", root=self.root, mode=self._text("polling", interval=self.interval) if self.polling
+                  else self._text("inotify"))
+        self._threads = [
+            threading.Thread(target=self._run, name=f"automation-watch-{id(self):x}", daemon=True),
+            threading.Thread(target=self._summary_loop, name=f"automation-summary-{id(self):x}", daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def stop(self, timeout: float = 120.0) -> None:
+        """Finish the workbook and summary in flight, then stop watching (queued work is caught up next start)."""
+        with self._cond:
+            if self._stopping:
+                return
+            self._stopping = True
+            self._cond.notify_all()
+        for thread in self._threads:
+            thread.join(timeout)
+        if self._observer is not None:
+            with contextlib.suppress(Exception):
+                self._observer.stop()
+                self._observer.join(timeout)
+        self._say("stopped")
+        self._detach_log()
+
+    def __enter__(self) -> Watcher:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """True once nothing is queued, in flight or due (the summary included); False after ``timeout``."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while not self._idle():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._cond.wait(min(remaining, 0.1))
+            return True
+
+    @property
+    def connected(self) -> bool:
+        """Whether the root is being watched (False while it is gone, e.g. a disconnected share)."""
+        return self._connected
+
+    @property
+    def pending(self) -> set[Path]:
+        """Workbooks whose results wait for a lock file to go away."""
+        with self._cond:
+            return set(self._pending)
+
+    def _idle(self) -> bool:
+        return not (self._items or self._busy or self._catchup or self._summary_at is not None
+                    or self._settings_at is not None
+                    or self._summary_requested or self._summary_running)
+
+    # --- events ---------------------------------------------------------------------------------------------
+
+    def _on_event(self, event: FileSystemEvent) -> None:
+        try:
+            for action in ev.classify(event, self.root, self.settings):
+                self._act(action)
+        except Exception:  # noqa: BLE001 - an odd event must never stop the observer thread
+            logger.exception("event %r", event, extra={"watcher": id(self)})
+
+    def _act(self, action: Action) -> None:
+        if action.kind is Kind.CHANGED:
+            self._enqueue(action.path, delay=self.debounce)
+        elif action.kind is Kind.LOCK_RELEASED:
+            if self._summary_waiting and action.path == (self.root / self.settings.summary).parent:
+                self._check_summary_copy(after_build=False)
+            with self._cond:
+                waiting = [p for p in self._pending if p.parent == action.path]
+            for path in waiting:
+                if not lock_files(path):
+                    self._enqueue(path, delay=self.debounce, force=True)
+        elif action.kind is Kind.SETTINGS:
+            with self._cond:
+                self._settings_at = time.monotonic() + self.debounce
+                self._cond.notify_all()
+        else:  # a folder appeared or went away, or the root itself: look at the watches now
+            with self._cond:
+                self._next_health = 0.0
+                self._cond.notify_all()
+
+    def _enqueue(self, path: Path, *, delay: float, force: bool = False) -> None:
+        path = Path(os.path.abspath(path))
+        now = time.monotonic()
+        seen = ev.file_stat(path)
+        with self._cond:
+            item = self._items.get(path)
+            if item is None:
+                self._items[path] = Item(path, now + delay, seen, force)
+            else:
+                item.due = max(item.due, now + delay)
+                item.stat = seen
+                item.force |= force
+            self._cond.notify_all()
+
+    def _requeue(self, item: Item) -> None:
+        with self._cond:
+            newer = self._items.get(item.path)
+            if newer is None:
+                self._items[item.path] = item
+            else:  # an event arrived meanwhile: its timing wins, nothing asked of the old one is lost
+                newer.force |= item.force
+            self._cond.notify_all()
+
+    # --- the worker -----------------------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                ready = self._wait_for_work()
+                if ready is None:
+                    return
+                self._busy = True
+            try:
+                self._work(ready)
+            except Exception as exc:  # noqa: BLE001 - the watcher never dies
+                logger.exception("watcher loop", extra={"watcher": id(self)})
+                self._say("loop_error", level=logging.ERROR, error=_one_line(exc))
+                with self._cond:
+                    self._cond.wait(1.0)
+            finally:
+                with self._cond:
+                    self._busy = False
+                    self._cond.notify_all()
+
+    def _wait_for_work(self) -> list[Item] | None:
+        """Under the lock: the items due now (possibly none, when a periodic task is due); None when stopping."""
+        while not self._stopping:
+            now = time.monotonic()
+            ready = sorted((i for i in self._items.values() if i.due <= now), key=lambda i: i.due)
+            polled = self._pending or self._summary_waiting
+            periodic = (now >= self._next_health or (polled and now >= self._next_pending_poll)
+                        or (self._settings_at is not None and now >= self._settings_at))
+            if ready or periodic or self._catchup:
+                for item in ready:
+                    del self._items[item.path]
+                return ready
+            if self._summary_at is not None and now >= self._summary_at and not self._items:
+                self._summary_at = None
+                self._summary_requested = True
+                self._cond.notify_all()
+            wakes = [self._next_health, *(i.due for i in self._items.values())]
+            if polled:
+                wakes.append(self._next_pending_poll)
+            if self._summary_at is not None:
+                wakes.append(self._summary_at)
+            if self._settings_at is not None:
+                wakes.append(self._settings_at)
+            self._cond.wait(max(min(wakes) - now, 0.005))
+        return None
+
+    def _work(self, ready: list[Item]) -> None:
+        now = time.monotonic()
+        if now >= self._next_health:
+            self._sync_watches()
+        if self._settings_at is not None and now >= self._settings_at:
+            with self._cond:
+                self._settings_at = None
+            self._reload_settings()
+        with self._cond:
+            folders, self._catchup = self._catchup, None
+        if folders and self._connected:
+            self._catch_up(None if self.root in folders else folders)
+        if (self._pending or self._summary_waiting) and now >= self._next_pending_poll:
+            self._next_pending_poll = now + self.pending_poll
+            if self._summary_waiting:
+                self._check_summary_copy(after_build=False)
+            for path in self.pending:
+                if not lock_files(path):
+                    self._enqueue(path, delay=0, force=True)
+        batch: list[tuple[Item, str | None, bool]] = []  # item, content hash, whether the content is new
+        for item in ready:
+            verdict = ev.settle(item, time.monotonic())
+            if verdict == "wait":
+                self._requeue(item)
+            elif verdict == "gone":
+                self._gone(item.path)
+            else:
+                sha = ev.content_hash(item.path)
+                new = not self._known(item.path, sha)
+                if new or item.force:
+                    batch.append((item, sha, new))
+                else:
+                    logger.debug("unchanged content, skipped: %s", item.path, extra={"watcher": id(self)})
+                    with self._cond:
+                        self.skipped.append(item.path)
+        if batch:
+            self._process_batch(batch)
+
+    def _known(self, path: Path, sha: str | None) -> bool:
+        """Whether this content was already handled: written by us, or checked and not written into since."""
+        if sha is None:
+            return False
+        if self._own.get(path) == sha:
+            return True
+        try:
+            record = State(self.root).get(path)
+        except Exception:  # noqa: BLE001 - an unreadable state database only costs a re-check
+            return False
+        return record is not None and ev.knows_content(record, sha, path)
+
+    def _process_batch(self, batch: list[tuple[Item, str | None, bool]]) -> None:
+        """Process settled workbooks with one fresh Deployment (head office first); then re-check the registers
+        that look up a register whose content changed, unless they were processed after it in this batch."""
+        deployment = Deployment(self.root, self.settings, dt.datetime.now().replace(second=0, microsecond=0))
+        batch.sort(key=lambda entry: self._rank(entry[0].path))
+        done_at: dict[Path, int] = {}
+        causes: list[tuple[int, str, Path]] = []
+        for index, (item, sha, new) in enumerate(batch):
+            with self._cond:
+                if self._stopping:
+                    break
+            report = self._process_one(deployment, item.path, sha)
+            done_at[item.path] = index
+            if report is not None and new and report.error_zh is None and report.register in ev.DEPENDENTS:
+                causes.append((index, report.register, item.path))
+        for index, register, path in causes:
+            for target in self._dependents(register, path):
+                if done_at.get(target, -1) <= index:  # not already processed after the change in this batch
+                    self._enqueue(target, delay=0, force=True)
+
+    def _process_one(self, deployment: Deployment, path: Path, sha: str | None) -> WorkbookReport | None:
+        name = self._name(path)
+        logger.info(self._text("processing", name=name), extra={"watcher": id(self)})
+        try:
+            report = process_workbook(deployment, path, write=True)
+        except Exception as exc:  # noqa: BLE001 - one job's crash is recorded; the others go on
+            logger.exception("processing %s", name, extra={"watcher": id(self)})
+            self._record_crash(path, exc)
+            self._say("crash", level=logging.ERROR, name=name, error=_one_line(exc))
+            self._schedule_summary()
+            return None
+        if report.error_zh is not None and report.sha256 is None and sha is not None and ev.content_hash(path) == sha:
+            # Remember unusable content too, so it is not read again at every restart.
+            with contextlib.suppress(Exception):
+                State(self.root).save(dataclasses.replace(record_of(report, self.root), sha256=sha))
+        with self._cond:
+            self.reports.append(report)
+            if report.written:
+                self._pending.discard(path)
+                if report.written_sha256:
+                    self._own[path] = report.written_sha256
+            elif report.error_zh is None and lock_files(path):
+                self._pending.add(path)
+                self._next_pending_poll = min(self._next_pending_poll, time.monotonic() + self.pending_poll)
+            else:
+                self._pending.discard(path)
+        self._report(report, name)
+        self._schedule_summary()
+        return report
+
+    def _report(self, report: WorkbookReport, name: str) -> None:
+        lang = self.settings.language
+        if report.error_zh is not None:
+            self._say("unusable", level=logging.WARNING, name=name, error=report.error(lang))
+            return
+        counts = self._text("counts", errors=report.errors, warnings=report.warnings)
+        level = logging.WARNING if report.errors else logging.INFO
+        if report.written:
+            self._say("written", level=level, name=name, counts=counts)
+        elif report.reason is None:
+            self._say("unchanged", level=level, name=name, counts=counts)
+        else:
+            reason = report.reason_en if lang == "en" and report.reason_en else report.reason
+            self._say("not_written", level=logging.WARNING, name=name, counts=counts, reason=reason)
+
+    def _record_crash(self, path: Path, exc: Exception) -> None:
+        zh, en = MESSAGES["crash_state"]
+        report = WorkbookReport(path=path, name=self._name(path), register=None, branch=branch_of(path, self.root) or None,
+                                error_zh=zh.format(error=_one_line(exc)), error_en=en.format(error=_one_line(exc)))
+        with self._cond:
+            self.reports.append(report)
+        with contextlib.suppress(Exception):
+            State(self.root).save(record_of(report, self.root))
+
+    def _gone(self, path: Path) -> None:
+        with self._cond:
+            self._pending.discard(path)
+            self._own.pop(path, None)
+        if not self.root.is_dir():
+            return  # the whole root went away: nothing to record (and the state must not create it again)
+        state = State(self.root)
+        with contextlib.suppress(Exception):
+            record = state.get(path)
+            if record is None or record.error == DELETED:
+                return  # never processed, or already recorded
+            state.save(dataclasses.replace(
+                record, sha256=None, written_sha256=None, written=False, reason=None, error=DELETED,
+                processed=dt.datetime.now().isoformat(timespec="seconds")))
+            self._say("deleted", level=logging.WARNING, name=self._name(path))
+            self._schedule_summary()
+
+    def _dependents(self, register: str, path: Path) -> list[Path]:
+        scope, keys = ev.DEPENDENTS[register]
+        folders = self._folders() if scope == "*" else [path.parent]
+        registers = {r.path: r.register for r in ev.state_records(self.root)}
+        out = []
+        for folder in folders:
+            for candidate in ev.files_in(folder):
+                if candidate == path or not ev.is_workbook(candidate, self.root, self.settings):
+                    continue
+                key = State(self.root).key(candidate)
+                found = registers.get(key) or getattr(register_by_name(candidate), "key", None)
+                if found in keys:
+                    out.append(candidate)
+        return out
+
+    def _rank(self, path: Path) -> tuple[int, int, str]:
+        head_office = 0 if path.parent.name == self.settings.head_office else 1
+        register = register_by_name(path)
+        return head_office, ev.RANK.get(register.key if register else "", 9), str(path)
+
+    # --- catch-up, folders, settings, the root itself -------------------------------------------------------
+
+    def _catch_up(self, folders: set[Path] | None) -> None:
+        """Queue every workbook (of ``folders``, or all) changed since it was last processed or deleted, and every
+        write-back still pending."""
+        names = None if folders is None else {f.name for f in folders}
+        records = {r.path: r for r in ev.state_records(self.root) if names is None or r.path.split("/")[0] in names}
+        seen: set[str] = set()
+        state = State(self.root)
+        for source in discover(self.root, self.settings):
+            path = Path(os.path.abspath(source.path))
+            if (names is not None and path.parent.name not in names) or not ev.is_workbook(path, self.root, self.settings):
+                continue
+            key = state.key(path)
+            seen.add(key)
+            record = records.get(key)
+            sha = ev.content_hash(path)
+            if record is None or sha is None or not ev.knows_content(record, sha, path):
+                self._enqueue(path, delay=0)
+            elif ev.write_pending(record):
+                with self._cond:
+                    self._pending.add(path)
+                self._enqueue(path, delay=0, force=True)
+        for key in records.keys() - seen:
+            candidate = self.root / key
+            if records[key].error != DELETED and not Path(key).is_absolute() and not candidate.exists():
+                self._enqueue(candidate, delay=0)  # deleted while we were away: recorded once confirmed
+        if folders is None:
+            if ev.summary_stale(self.root, self.settings, records.values()):
+                self._schedule_summary()
+            self._check_summary_copy(after_build=False)
+
+    def _reload_settings(self) -> None:
+        try:
+            settings = load_settings(self.root)
+        except SettingsError as exc:
+            self._say("settings_bad", level=logging.ERROR, error=exc.message(self.settings.language))
+            return
+        except OSError:
+            return
+        if settings == self.settings:
+            return
+        self.settings = settings
+        self._say("settings")
+        for source in discover(self.root, settings):
+            if ev.is_workbook(source.path, self.root, settings):
+                self._enqueue(source.path, delay=self.debounce, force=True)
+
+    def _sync_watches(self) -> None:
+        """Watch the root (new folders, the settings file) and each of its folders, none of them recursively (so
+        nothing under ``.automation/`` is watched); notice a folder, or the root itself, going away and coming back.
+        """
+        now = time.monotonic()
+        root_identity = ev.folder_identity(self.root)
+        if root_identity is None:
+            self._next_health = now + self.interval
+            self._unwatch(list(self._watches))
+            if self._connected:
+                self._connected = False
+                self._say("gone", level=logging.WARNING, root=self.root)
+            return
+        self._next_health = now + max(HEALTH_EVERY, self.interval)
+        assert self._observer is not None
+        alive = {e.watch for e in list(self._observer.emitters) if e.is_alive()}
+        wanted = {self.root: root_identity}
+        for folder in self._folders():
+            if (identity := ev.folder_identity(folder)) is not None:
+                wanted[folder] = identity
+        stale = [p for p, (w, identity) in self._watches.items() if wanted.get(p) != identity or w not in alive]
+        self._unwatch(stale)
+        changed = set(stale)
+        for folder, identity in wanted.items():
+            if folder in self._watches:
+                continue
+            try:
+                watch = self._observer.schedule(self._handler, str(folder), recursive=False, event_filter=ev.EVENT_FILTER)
+            except OSError as exc:
+                logger.warning("cannot watch %s: %s", folder, exc, extra={"watcher": id(self)})
+                self._next_health = now + self.interval
+                continue
+            self._watches[folder] = (watch, identity)
+            changed.add(folder)
+        if not self._connected:
+            self._connected = True
+            changed.add(self.root)
+            if self._was_connected:
+                self._detach_log()  # the log file may have gone with the folder
+                self._attach_log()
+                self._say("back", root=self.root)
+            self._was_connected = True
+        if changed:  # looked at after the watch is in place, so nothing written meanwhile is missed
+            with self._cond:
+                self._catchup = (self._catchup or set()) | changed
+                self._cond.notify_all()
+
+    def _unwatch(self, folders: list[Path]) -> None:
+        for folder in folders:
+            watch, _ = self._watches.pop(folder)
+            with contextlib.suppress(Exception):
+                self._observer.unschedule(watch)  # type: ignore[union-attr]
+
+    def _folders(self) -> list[Path]:
+        with contextlib.suppress(OSError):
+            return sorted(p for p in self.root.iterdir() if p.is_dir() and not p.name.startswith("."))
+        return []
+
+    # --- summary --------------------------------------------------------------------------------------------
+
+    def _schedule_summary(self) -> None:
+        with self._cond:
+            self._summary_at = time.monotonic() + self.summary_delay
+            self._cond.notify_all()
+
+    def _summary_loop(self) -> None:
+        while True:
+            with self._cond:
+                while not (self._summary_requested or self._stopping):
+                    self._cond.wait()
+                if self._stopping:
+                    return
+                self._summary_requested = False
+                self._summary_running = True
+            ran = True
+            try:
+                started = time.monotonic()
+                ran = self._build_summary()
+                if ran:
+                    self._say("summary", seconds=time.monotonic() - started)
+            except Exception as exc:  # noqa: BLE001 - a failed summary is logged; the watcher goes on
+                logger.exception("summary", extra={"watcher": id(self)})
+                self._say("summary_failed", level=logging.ERROR, error=_one_line(exc))
+            finally:
+                with contextlib.suppress(Exception):
+                    self._check_summary_copy(after_build=True)
+                with self._cond:
+                    self._summary_running = False
+                    self.summaries += int(ran)
+                    self._cond.notify_all()
+
+    def _check_summary_copy(self, *, after_build: bool) -> None:
+        """A timestamped copy beside the summary means it was open when built: rebuild once its lock is gone. Right
+        after a build that left a copy without a lock (closed meanwhile, or not replaceable for another reason) it
+        is retried once, never in a loop."""
+        if not ev.summary_copy_waiting(self.root, self.settings):
+            self._summary_waiting = self._summary_retried = False
+        elif lock_files(self.root / self.settings.summary):
+            with self._cond:
+                self._summary_waiting, self._summary_retried = True, False
+                self._next_pending_poll = min(self._next_pending_poll, time.monotonic() + self.pending_poll)
+                self._cond.notify_all()
+        else:
+            self._summary_waiting = False
+            if not (after_build and self._summary_retried):
+                self._summary_retried = after_build
+                self._schedule_summary()
+
+    def _build_summary(self) -> bool:
+        if self.on_summary is not None:
+            self.on_summary(self.root)
+            return True
+        try:
+            from .summary import build_summary  # written separately; absent in older installs
+        except ImportError:
+            if not self._no_summary_logged:
+                self._no_summary_logged = True
+                logger.info("automation.summary.build_summary is not available; no summary", extra={"watcher": id(self)})
+            return False
+        build_summary(self.root, as_of=None)
+        return True
+
+    # --- output ---------------------------------------------------------------------------------------------
+
+    def _text(self, key: str, **fields: Any) -> str:
+        zh, en = MESSAGES[key]
+        return (en if self.settings.language == "en" else zh).format(**fields)
+
+    def _say(self, key: str, *, level: int = logging.INFO, **fields: Any) -> None:
+        """One line on the console and in the log."""
+        message = self._text(key, **fields)
+        logger.log(level, message, extra={"watcher": id(self)})
+        style = {logging.WARNING: "yellow", logging.ERROR: "bold red"}.get(level, "")
+        with contextlib.suppress(Exception):
+            self.console.print(Text(f"{dt.datetime.now():%H:%M:%S} {message}", style=style), soft_wrap=True)
+
+    def _name(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.name
+
+    def _attach_log(self) -> None:
+        path = self.root / LOG_FILE
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handler: logging.Handler = logging.handlers.RotatingFileHandler(
+                path, maxBytes=2_000_000, backupCount=5, encoding="utf-8", delay=True)
+        except OSError:
+            return  # a read-only share: console only
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        names = {f"automation-watch-{id(self):x}", f"automation-summary-{id(self):x}"}
+        handler.addFilter(lambda r: getattr(r, "watcher", None) == id(self) or r.threadName in names)
+        package = logging.getLogger("automation")
+        self._log_level = package.level
+        if package.level == logging.NOTSET or package.level > logging.INFO:
+            package.setLevel(logging.INFO)
+        package.addHandler(handler)
+        self._log_handler = handler
+
+    def _detach_log(self) -> None:
+        if self._log_handler is not None:
+            package = logging.getLogger("automation")
+            package.removeHandler(self._log_handler)
+            package.setLevel(self._log_level)
+            self._log_handler.close()
+            self._log_handler = None
+
+
+# --- helpers ------------------------------------------------------------------------------------------------
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0][:200]}" if text else type(exc).__name__
+
+
+# --- the command --------------------------------------------------------------------------------------------
+
+
+def watch(
+    root: Path,
+    *,
+    polling: bool = False,
+    interval: float = 1.0,
+    console: Console | None = None,
+    stop: threading.Event | None = None,
+    on_summary: Callable[[Path], None] | None = None,
+) -> int:
+    """``automation watch``: watch ``root`` until ``stop`` is set or SIGINT/SIGTERM arrives; return the exit code.
+
+    0 after a normal stop (the write in flight is finished first); 2 when the root does not exist or its settings
+    file is bad. Signal handlers are installed only when called from the main thread; a second Ctrl-C stops at
+    once (KeyboardInterrupt).
+    """
+    console = console if console is not None else Console()
+    root = Path(root)
+    try:
+        settings = load_settings(root)
+    except SettingsError as exc:
+        console.print(Text(exc.message("zh"), style="bold red"))
+        return 2
+    lang = settings.language
+    if not root.is_dir():
+        zh, en = MESSAGES["no_root"]
+        console.print(Text((en if lang == "en" else zh).format(root=root), style="bold red"))
+        return 2
+    if interval <= 0:
+        console.print(Text("--interval 应大于 0" if lang != "en" else "--interval must be > 0", style="bold red"))
+        return 2
+    stop = stop if stop is not None else threading.Event()
+    watcher = Watcher(root, polling=polling, interval=interval, console=console, on_summary=on_summary)
+    restore = _install_signal_handlers(stop)
+    try:
+        watcher.start()
+        while not stop.wait(1.0):
+            pass
+        watcher._say("stopping")
+    finally:
+        try:
+            watcher.stop()
+        finally:
+            restore()
+    return 0
+
+
+def _install_signal_handlers(stop: threading.Event) -> Callable[[], None]:
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    previous: dict[int, Any] = {}
+
+    def handler(signum: int, frame: object) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt  # asked twice: do not wait any longer
+        stop.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(ValueError, OSError):
+            previous[sig] = signal.signal(sig, handler)
+
+    def restore() -> None:
+        for sig, old in previous.items():
+            with contextlib.suppress(ValueError, OSError):
+                signal.signal(sig, old)
+
+    return restore
+
+
+__all__ = ["DELETED", "LOG_FILE", "MESSAGES", "Watcher", "watch"]
