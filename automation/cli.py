@@ -385,9 +385,19 @@ def deadline_command(
         console.print(f"[yellow]注意：{y} 年的节假日安排未知，暂按周一至周五计算；请在 基础资料/节假日调整 录入。[/]")
 
 
+def _lang_of(args: list[str]) -> str:
+    """The --lang given on the command line, for messages printed before or instead of the command."""
+    for i, arg in enumerate(args):
+        if arg == "--lang" and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return "zh"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: run the app and turn every failure into one line and an exit code."""
-    lang = "en" if argv and "en" in argv else ("en" if "--lang" in sys.argv and "en" in sys.argv else "zh")
+    lang = _lang_of(list(argv) if argv is not None else sys.argv[1:])
     try:
         code = app(args=list(argv) if argv is not None else None, standalone_mode=False)
     except typer.Exit as exc:
