@@ -34,6 +34,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from urllib.parse import quote
 
 import numpy as np
@@ -306,7 +307,9 @@ def _location(link: Link) -> str | None:
     return f"{quote_sheet(link.sheet)}!{link.cell or 'A1'}"
 
 
+@lru_cache(maxsize=4096)
 def _file_target(path: str) -> str:
+    # Cached: the summary links thousands of problems to the same few workbooks.
     # Relationship targets are URIs: forward slashes, non-ASCII and spaces percent-encoded.
     return quote(path.replace("\\", "/"), safe="/._-~!$&'()*+,;=:@")
 
