@@ -125,9 +125,11 @@ def problem(
     row: int | None = None,
     column: str | None = None,
     value: object = None,
+    article: str = "",
     **params: object,
 ) -> Problem:
-    """A problem of catalogue rule ``code``; ``params`` fill the message templates."""
+    """A problem of catalogue rule ``code``; ``params`` fill the message templates. ``article`` is used when the
+    rule itself names none (a generic rule such as "required" enforces the article of the column it checks)."""
     from .problems import display_value
 
     rule = RULES[code]
@@ -145,7 +147,7 @@ def problem(
         value=value,
         message_zh=rule.zh.format_map(_Defaulting(fields)),
         message_en=rule.en.format_map(_Defaulting(fields)),
-        article=rule.article,
+        article=rule.article or article,
     )
 
 
@@ -165,6 +167,8 @@ def rules_markdown() -> str:
         "",
         "Generated from `automation/catalogue.py` by `python -m automation.catalogue`; a test keeps it in step.",
         "严重程度 error = 错误（须改正）, warning = 警告（请核实）.",
+        "Rules marked — in 依据条款 are generic (required, unique, type, range): a problem of theirs carries the article",
+        "of the column it checks, as listed in each template's 填写说明 sheet.",
         "",
     ]
     family = None

@@ -26,7 +26,7 @@ def structure_problems(table: Table) -> list[Problem]:
     if not table.header_row:
         return [problem("XLS003", cell="A1", row=1, **where)]
     out = [
-        problem("XLS002", cell=f"A{table.header_row}", row=table.header_row, column=c.header, **where)
+        problem("XLS002", cell=f"A{table.header_row}", row=table.header_row, column=c.header, article=c.article, **where)
         for c in table.missing_required()
     ]
     out += [

@@ -78,6 +78,7 @@ def cell_problem(code: str, table: Table, column: str, i: int, **params: object)
         row=int(table.excel_rows[i]),
         column=column,
         value=value,
+        article=table.model.column(column).article,
         **params,
     )
 
