@@ -94,17 +94,7 @@ def check_workbook(deployment: Deployment, loaded: LoadedWorkbook) -> WorkbookRe
     )
     report.problems = validate(ctx)
     report.rows = sum(len(t) for t in loaded.tables.values())
-    job_input = JobInput(
-        register=ctx.register,
-        workbook=ctx.workbook,
-        branch=ctx.branch,
-        tables=ctx.tables,
-        settings=ctx.settings,
-        as_of=ctx.as_of,
-        calendar=make_calendar(ctx.settings, ctx.lookups.calendar_overrides),
-        lookups=ctx.lookups,
-    )
-    report.results = run_jobs(job_input)
+    report.results = run_jobs(JobInput.of(ctx, make_calendar(ctx.settings, ctx.lookups.calendar_overrides)))
     for result in report.results:
         report.problems.extend(result.problems)
     report.result_sheets = [CHECK_SHEET, *(r.name for r in report.results)]

@@ -24,7 +24,7 @@ from ..catalogue import problem
 from ..problems import Problem
 from ..registers import Register
 from ..settings import Settings
-from ..validators.context import Lookups
+from ..validators.context import Context, Lookups
 from ..xlsx.table import Table, column_letter
 
 CELL, SHEET = "_cell", "_sheet"
@@ -42,6 +42,14 @@ class JobInput:
     as_of: datetime  # naive local time; "now" for every job
     calendar: WorkCalendar
     lookups: Lookups
+
+    @classmethod
+    def of(cls, ctx: Context, calendar: WorkCalendar) -> JobInput:
+        """The jobs' view of a validated workbook: the validation context plus the working calendar."""
+        return cls(
+            register=ctx.register, workbook=ctx.workbook, branch=ctx.branch, tables=ctx.tables,
+            settings=ctx.settings, as_of=ctx.as_of, calendar=calendar, lookups=ctx.lookups,
+        )
 
     def table(self, sheet: str) -> Table:
         return self.tables[sheet]

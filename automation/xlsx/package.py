@@ -47,6 +47,7 @@ from automation.xlsx.sheet_xml import (
     ResultSheet,
     StyleBook,
     hyperlink_rels_xml,
+    insert_in_order,
     render_sheet,
 )
 
@@ -320,10 +321,6 @@ def _relative(source: str, part: str) -> str:
     return posixpath.relpath(part, posixpath.dirname(source) or ".")
 
 
-def _local(element: etree._Element) -> str:
-    return etree.QName(element).localname if isinstance(element.tag, str) else ""
-
-
 @dataclass
 class _Sheet:
     element: etree._Element
@@ -409,12 +406,7 @@ class _Workbook:
     def defined_names_el(self) -> etree._Element:
         holder = self.root.find(_M + "definedNames")
         if holder is None:
-            holder = etree.Element(_M + "definedNames")
-            position = 0
-            for i, child in enumerate(self.root):
-                if _local(child) in _BEFORE_DEFINED_NAMES:
-                    position = i + 1
-            self.root.insert(position, holder)
+            holder = insert_in_order(self.root, etree.Element(_M + "definedNames"), _BEFORE_DEFINED_NAMES)
         return holder
 
     # -- content types -------------------------------------------------------------------------------------

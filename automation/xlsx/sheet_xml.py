@@ -31,7 +31,7 @@ import datetime as dt
 import math
 import numbers
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -532,14 +532,24 @@ MINIMAL_STYLES_XML = (
 )
 
 
-def _local(element: etree._Element) -> str:
+def local_name(element: etree._Element) -> str:
     return etree.QName(element).localname if isinstance(element.tag, str) else ""
+
+
+def insert_in_order(parent: etree._Element, element: etree._Element, earlier: Collection[str]) -> etree._Element:
+    """Insert ``element`` after the last child whose local name is in ``earlier`` (the schema's order)."""
+    position = 0
+    for i, child in enumerate(parent):
+        if local_name(child) in earlier:
+            position = i + 1
+    parent.insert(position, element)
+    return element
 
 
 def _key(element: etree._Element) -> tuple:
     """Structural identity of a styles entry, so equal entries are reused instead of appended on every run."""
     children = tuple(_key(c) for c in element if isinstance(c.tag, str))
-    return _local(element), tuple(sorted(element.attrib.items())), (element.text or "").strip(), children
+    return local_name(element), tuple(sorted(element.attrib.items())), (element.text or "").strip(), children
 
 
 class StyleBook:
@@ -558,13 +568,8 @@ class StyleBook:
     def _section(self, name: str) -> etree._Element:
         found = self.root.find(_M + name)
         if found is None:  # create it in schema order
-            found = etree.Element(_M + name)
             earlier = _STYLE_SECTIONS[: _STYLE_SECTIONS.index(name)]
-            position = 0
-            for i, child in enumerate(self.root):
-                if _local(child) in earlier:
-                    position = i + 1
-            self.root.insert(position, found)
+            found = insert_in_order(self.root, etree.Element(_M + name), earlier)
         return found
 
     def _children(self, section: str) -> list[etree._Element]:
@@ -603,7 +608,7 @@ class StyleBook:
         for flag in flags:
             etree.SubElement(font, _M + flag)
         fonts = self._children("fonts")
-        base = {_local(c): c for c in fonts[0]} if fonts else {}
+        base = {local_name(c): c for c in fonts[0]} if fonts else {}
         if "sz" in base:
             font.append(copy.deepcopy(base["sz"]))
         if colour:
