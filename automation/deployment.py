@@ -16,7 +16,7 @@ import pandas as pd
 
 from .registers import REGISTERS, Register, SheetModel
 from .registers.model import normalise_header
-from .root import Source, branch_of, discover, is_ignored, recognise
+from .root import Source, branch_of, discover, is_ignored, recognise, unit_folders
 from .settings import Settings
 from .validators.context import Lookups
 from .xlsx.read import RawWorkbook, UnusableWorkbook, gc_paused, open_workbook
@@ -171,10 +171,7 @@ class Deployment:
         return self.root / self.settings.head_office
 
     def units(self) -> frozenset[str]:
-        if not self.root.is_dir():
-            return frozenset()
-        folders = {p.name for p in self.root.iterdir() if p.is_dir() and not p.name.startswith(".")}
-        return frozenset(folders | {self.settings.head_office})
+        return frozenset({p.name for p in unit_folders(self.root)} | {self.settings.head_office})
 
     def lookups(self, branch_folder: Path) -> Lookups:
         staff_tables = self.register_tables(self.head_office, "master", "员工")

@@ -19,6 +19,7 @@ from .xlsx.table import HEADER_SEARCH_ROWS
 
 STATE_DIR = ".automation"
 SIDECAR_MARK = ".结果"
+TEMPLATES_DIR = "templates"
 
 
 @dataclass(frozen=True)
@@ -79,11 +80,19 @@ def branch_of(path: Path, root: Path) -> str:
     return rel.parts[0] if len(rel.parts) > 1 else ""
 
 
+def unit_folders(root: Path) -> list[Path]:
+    """The head-office and branch folders of a root, sorted: every folder but hidden ones and ``templates``
+    (the blank registers kept beside the deployment in ``workbooks/templates`` are never a branch)."""
+    try:
+        return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".") and p.name != TEMPLATES_DIR)
+    except OSError:
+        return []
+
+
 def discover(root: Path, settings: Settings) -> list[Source]:
     """Every candidate workbook under ``root`` (head office and branch folders, one level deep), sorted."""
     sources: list[Source] = []
-    folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")) if root.is_dir() else []
-    for folder in folders:
+    for folder in unit_folders(root):
         for path in sorted(folder.iterdir()):
             if path.is_file() and not is_ignored(path, settings, root):
                 sources.append(Source(path=path, root=root, branch=folder.name))

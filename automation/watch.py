@@ -56,7 +56,7 @@ from watchdog.observers.polling import PollingObserver
 from . import watch_events as ev
 from .deployment import Deployment
 from .pipeline import WorkbookReport, process_workbook
-from .root import STATE_DIR, branch_of, discover, register_by_name
+from .root import STATE_DIR, branch_of, discover, register_by_name, unit_folders
 from .settings import Settings, SettingsError, load_settings
 from .state import State, record_of
 from .watch_events import Action, Item, Kind
@@ -595,9 +595,7 @@ class Watcher:
                 self._observer.unschedule(watch)  # type: ignore[union-attr]
 
     def _folders(self) -> list[Path]:
-        with contextlib.suppress(OSError):
-            return sorted(p for p in self.root.iterdir() if p.is_dir() and not p.name.startswith("."))
-        return []
+        return unit_folders(self.root)
 
     # --- summary --------------------------------------------------------------------------------------------
 

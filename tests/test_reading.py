@@ -199,3 +199,13 @@ def test_template_saved_by_libreoffice_validates_cleanly(tmp_path):
     [report] = validate_paths([path], as_of=AS_OF)
     assert report.register == "callins" and report.rows == 1
     assert [(p.code, p.cell) for p in report.problems] == []
+
+
+def test_the_templates_folder_beside_a_deployment_is_not_a_branch(tmp_path):
+    """ROOT defaults to ./workbooks, which also holds workbooks/templates: those blanks must never be processed."""
+    from automation.root import discover
+    from automation.settings import Settings
+
+    write_workbook(tmp_path / "templates" / "保养合同.xlsx", {"保养合同": [["合同编号"]]})
+    write_workbook(tmp_path / "服务中心" / "保养合同.xlsx", {"保养合同": [["合同编号"]]})
+    assert [s.name for s in discover(tmp_path, Settings())] == ["服务中心/保养合同.xlsx"]

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from ..deployment import Deployment
 from ..pipeline import WorkbookReport, process_workbook
-from ..root import Source, discover
+from ..root import Source, discover, unit_folders
 from ..settings import Settings, load_settings
 from ..state import Record, State
 from ..xlsx.safe_write import TEMP_PREFIX, TEMP_SUFFIX, lock_files, lock_holder
@@ -66,7 +66,7 @@ def branch_folders(root: Path, settings: Settings) -> list[str]:
         return []
     summary = root / settings.summary
     own = summary.parent.name if summary.parent.parent == root else None
-    names = [p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    names = [p.name for p in unit_folders(root)]
     return sorted(n for n in names if n not in (settings.head_office, own))
 
 
