@@ -91,6 +91,7 @@ _RULES: tuple[Rule, ...] = (
     Rule("CAL013", E, "A 类现场修复完成须填写发票号", "a completed paid on-site repair needs an invoice number", a.SVC_BILLING, family="叫修登记"),
     Rule("CAL014", W, "开票日期 {value} 晚于完成当日 {done}", "invoiced on {value}, after the completion day {done}", a.SVC_BILLING, family="叫修登记"),
     Rule("CAL015", E, "带回修理须在客户商品进出登记簿中登记（找不到登记号「{value}」）", "a workshop repair must be in the item in/out register (call '{value}' not found)", a.SVC_WORKSHOP, family="叫修登记"),
+    Rule("CAL016", W, "已填写完成时间，请补填到达时间（否则按完成时间计算是否超时）", "completed: please enter the arrival time (lateness is judged by the completion time meanwhile)", a.SVC_DISPATCH, family="叫修登记"),
     # --- workshop items
     Rule("ITM001", E, "约定完成日期早于带回日期", "the agreed completion date is before the intake date", a.SVC_REPAIR, family="商品进出"),
     Rule("ITM002", E, "修妥日期早于带回日期", "repaired before being brought in", a.SVC_REPAIR, family="商品进出"),

@@ -162,3 +162,30 @@ def test_without_master_data_references_are_warned_once(tmp_path):
     codes = [(p.code, p.column, p.severity) for p in report.problems]
     assert ("REF003", "派工技术员", "warning") in codes
     assert report.errors == 0 or all(p.code != "STF001" for p in report.problems)
+
+
+def test_one_person_named_by_name_and_by_staff_number_is_one_day(root):
+    """王强 is E001: 16 h under his name and 10 h under his number are one 26-hour day."""
+    work = [WORK[0], [D(2026, 11, 2), "王强", None, "C", "巡检", None, None, 16], [D(2026, 11, 2), "E001", None, "C", "巡检", None, None, 10]]
+    path = write_workbook(root / "服务中心" / "技术员工作日报表.xlsx", {"工作日报": work, "日报核阅": REVIEW[:2]})
+    assert problems_of(path) == [("H3", "WRK003")]
+
+
+def test_a_renewal_may_sit_in_another_contracts_file_of_the_folder(root):
+    header = CONTRACTS[0]
+    old = ["HT-2025-1", "KH00001", "宁波甬江机械有限公司", "CNC-650", D(2025, 1, 1), D(2025, 12, 31), 1200, "已续约", D(2025, 12, 1), "已续约", "HT-2026-1"]
+    new = ["HT-2026-1", "KH00001", "宁波甬江机械有限公司", "CNC-650", D(2026, 1, 1), D(2026, 12, 31), 1200, "有效", None, None, None]
+    path = write_workbook(root / "服务中心" / "保养合同-2025.xlsx", {"保养合同": [header, old]})
+    write_workbook(root / "服务中心" / "保养合同-2026.xlsx", {"保养合同": [header, new]})
+    assert problems_of(path) == []
+
+
+def test_completed_without_arrival_is_judged_by_its_completion(root):
+    write_workbook(root / "服务中心" / "客户商品进出登记簿.xlsx", {"商品进出": [["收据号", "登记号"]]})
+    call = ["J001", T(2026, 11, 2, 9, 0), None, "某厂", "海曙", "13805740001", "CNC", "市区", "C",
+            None, "王强", T(2026, 11, 2, 9, 30), None, "现场修复", T(2026, 11, 2, 11, 0), "是", None, None, None]
+    path = write_workbook(root / "服务中心" / "叫修登记簿.xlsx", {"叫修登记": [CALLS[0], call]})
+    [report] = validate_paths([path], as_of=AS_OF)
+    assert [(p.code, p.cell, p.severity) for p in report.problems] == [("CAL016", "M2", "warning")]
+    deadlines = next(r for r in report.results if r.name == "派工时限").frame
+    assert deadlines["状态"].tolist() == ["按时"] and deadlines["到达时间"].isna().all()

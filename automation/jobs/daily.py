@@ -50,7 +50,7 @@ def supervisor_report(inp: JobInput) -> ResultTable:
     work = pd.DataFrame(
         {
             "日期": data["日期"].to_numpy()[keep],
-            "技术员": data["技术员"].to_numpy()[keep],
+            "技术员": inp.lookups.staff_names(data["技术员"]).to_numpy()[keep],
             "类别": data["服务类别"].to_numpy()[keep],
             "工时": data["工时"].fillna(0.0).to_numpy(dtype=np.float64)[keep],
         }

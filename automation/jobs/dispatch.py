@@ -59,14 +59,16 @@ def deadline_sheet(inp: JobInput) -> ResultTable:
     table = inp.table(SHEET)
     data = table.data
     valid, limit, due = deadlines(inp)
-    call, arrival = _minutes(data["来电时间"]), _minutes(data["到达时间"])
+    call, shown = _minutes(data["来电时间"]), _minutes(data["到达时间"])
+    # A completed call without an arrival time was reached by its completion at the latest (CAL016 asks for it).
+    arrival = np.where(np.isnat(shown), _minutes(data["完成时间"]), shown)
     now = inp.now
     is_open = table.blank["完成时间"]
     recent = call >= now - np.timedelta64(int(inp.settings.window_days), "D")
     rows = np.flatnonzero(valid & (recent | is_open))
     rows = rows[np.argsort(call[rows], kind="stable")]
 
-    call, arrival, due, limit = call[rows], arrival[rows], due[rows], limit[rows]
+    call, arrival, shown, due, limit = call[rows], arrival[rows], shown[rows], due[rows], limit[rows]
     arrived = ~np.isnat(arrival)
     end = np.where(arrived, arrival, now)
     late = end > due
@@ -80,7 +82,7 @@ def deadline_sheet(inp: JobInput) -> ResultTable:
             "区域": data["区域"].to_numpy()[rows],
             "时限(工时)": limit,
             "应到达时间": _seconds(due),
-            "到达时间": _seconds(arrival),
+            "到达时间": _seconds(shown),
             "状态": status.astype(object),
             "超时(工时)": np.where(late, hours(over), np.nan),
             **source_cells(table, "登记号", rows),

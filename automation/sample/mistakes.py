@@ -290,6 +290,7 @@ def plant_calls(co: Company, branch: str) -> None:
     call = clean_call(co, branch, "C")
     call.t3 = call.signed = call.voucher = call.fee = None
     add(call, "CAL015", "处理方式", "带回修理", "带回修理却没有在商品进出登记簿登记")
+    add(clean_call(co, branch, "C"), "CAL016", "到达时间", None, "已完成却没有填写到达时间")
     left = co.left_tech
     after = rng.choice(co.working_days(left.left + dt.timedelta(days=1), co.day(3)))  # type: ignore[operator]
     call = clean_call(co, branch, "C", day=after)

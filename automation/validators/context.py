@@ -32,6 +32,15 @@ class Lookups:
     item_callin_ids: frozenset[str] | None = None  # 登记号 in this branch's items register
     calendar_overrides: Mapping[dt.date, bool] = field(default_factory=dict)
 
+    def staff_names(self, values: pd.Series) -> pd.Series:
+        """Staff cells as the person's 姓名 (a cell may hold the 姓名 or the 工号), so one person is one key;
+        values not in the staff list stay as they are."""
+        if self.staff is None or not len(values):
+            return values
+        names = dict(zip(self.staff["工号"].tolist(), self.staff["姓名"].tolist(), strict=True))
+        names.update({n: n for n in self.staff["姓名"].tolist() if n is not None})
+        return values.map(lambda v: names.get(v, v) if isinstance(v, str) else v)
+
 
 @dataclass
 class Context:

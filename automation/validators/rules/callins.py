@@ -71,6 +71,7 @@ def completion(ctx: Context) -> Iterable[Problem]:
     done = filled(t, "完成时间")
     onsite = d["处理方式"].eq("现场修复").fillna(False).to_numpy(dtype=bool)
     yield from ctx.flag("CAL010", t, onsite & done & ~yes(d["客户签字"]).to_numpy(), "客户签字")
+    yield from required_when(ctx, "CAL016", t, done & ~t.bad["完成时间"], "到达时间")
 
 
 def fees(ctx: Context) -> Iterable[Problem]:

@@ -40,7 +40,10 @@ def renewal(ctx: Context) -> Iterable[Problem]:
     renewed = d["续约结果"].eq("已续约").fillna(False).to_numpy(dtype=bool)
     yield from required_when(ctx, "CON004", t, renewed, "新合同编号")
     has_new = filled(t, "新合同编号")
+    # A renewal may sit in another contracts file of the same folder (保养合同-2025.xlsx → 保养合同-2026.xlsx).
     numbers = set(d["合同编号"].dropna().tolist())
+    if ctx.lookups.contracts is not None:
+        numbers |= set(ctx.lookups.contracts["合同编号"].dropna().tolist())
     unknown = has_new & renewed & ~d["新合同编号"].isin(list(numbers)).to_numpy()
     yield from ctx.flag("CON005", t, unknown, "新合同编号")
     yield from ctx.flag("CON006", t, has_new & ~renewed & ~t.bad["续约结果"], "新合同编号")

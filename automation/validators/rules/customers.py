@@ -33,7 +33,8 @@ def important_customers(ctx: Context) -> Iterable[Problem]:
     t = ctx.table("客户")
     d = t.data
     yield from required_when(ctx, "CUS002", t, yes(d["重要客户"]), "协办业务员")
-    same = filled(t, "协办业务员") & (d["协办业务员"] == d["主办业务员"]).to_numpy()
+    names = ctx.lookups.staff_names
+    same = filled(t, "协办业务员") & (names(d["协办业务员"]) == names(d["主办业务员"])).to_numpy()
     yield from ctx.flag("CUS003", t, same, "协办业务员")
 
 

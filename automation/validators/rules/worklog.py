@@ -31,7 +31,7 @@ def daily_totals(ctx: Context) -> Iterable[Problem]:
     ok = d["日期"].notna() & d["技术员"].notna() & d["工时"].notna()
     if not ok.any():
         return
-    rows = d[ok]
+    rows = d[ok].assign(技术员=ctx.lookups.staff_names(d["技术员"][ok]))
     totals = rows.groupby(["日期", "技术员"], sort=False)["工时"].agg(["sum", lambda s: s.index[-1]])
     totals.columns = ["total", "last"]
     limit = ctx.settings.max_daily_hours
