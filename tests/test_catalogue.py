@@ -70,5 +70,5 @@ def test_every_command_and_option_is_documented_in_the_readme():
         assert f"automation {name}" in readme, name
         for param in command.params:
             for opt in getattr(param, "opts", []):
-                if opt.startswith("--") and opt not in ("--help", "--root"):
+                if opt.startswith("--") and opt != "--help":
                     assert opt in readme, f"{name} {opt}"

@@ -70,3 +70,9 @@ def test_bad_as_of_and_lang_are_usage_errors(root, capsys):
     assert main(["frobnicate"]) == 2
     err = capsys.readouterr().err
     assert "--as-of" in err and "--lang" in err
+
+
+def test_watch_and_consolidate_refuse_a_missing_root(tmp_path, capsys):
+    assert main(["watch", str(tmp_path / "nope")]) == 2
+    assert main(["consolidate", str(tmp_path / "nope"), "--lang", "en"]) == 2
+    assert "root folder does not exist" in capsys.readouterr().err
