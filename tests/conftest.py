@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -27,6 +29,15 @@ def write_workbook(path: Path, sheets: Mapping[str, Sequence[Sequence[object]]],
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
+
+
+def zip_bytes(parts: Mapping[str, bytes]) -> bytes:
+    """A zip package with the given parts (for hand-made broken or hostile workbooks)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
 
 
 STAFF_HEADER = ["工号", "姓名", "部门", "岗位", "所属单位", "在职状态", "离职日期"]

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from conftest import zip_bytes
 from fixtures_xlsx import (
     VBA_BYTES,
     local_names,
@@ -286,12 +287,6 @@ def test_new_result_workbook_and_sidecar(tmp_path: Path) -> None:
 # ---------------------------------------------------------------------------------------------------- bad input
 
 
-def _zip(entries: dict[str, bytes]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in entries.items():
-            zf.writestr(name, data)
-    return out.getvalue()
 
 
 def _declared_size_bomb(staff: bytes) -> bytes:
@@ -328,7 +323,7 @@ DOCTYPE = (
         (lambda s: _declared_size_bomb(s), "zip bomb|damaged"),
         (lambda s: _ratio_bomb(), "zip bomb"),
         (lambda s: rebuild(s, {"xl/workbook.xml": DOCTYPE}), "DTD"),
-        (lambda s: _zip({"[Content_Types].xml": b"<Types/>", "_rels/.rels": b"<Relationships/>"}), "missing"),
+        (lambda s: zip_bytes({"[Content_Types].xml": b"<Types/>", "_rels/.rels": b"<Relationships/>"}), "missing"),
     ],
     ids=["empty", "encrypted", "csv", "truncated", "no-workbook", "declared-size", "ratio", "doctype", "bare"],
 )

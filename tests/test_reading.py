@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
-import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import AS_OF, write_workbook
+from conftest import AS_OF, write_workbook, zip_bytes
 
 from automation.cli import main
 from automation.pipeline import validate_paths
@@ -63,12 +61,6 @@ def test_register_recognised_by_property_then_name_then_headers(tmp_path):
     assert not any(p.code == "XLS001" for p in reports[2].problems)
 
 
-def _zip(parts: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in parts.items():
-            zf.writestr(name, data)
-    return buf.getvalue()
 
 
 @pytest.mark.parametrize(
@@ -78,8 +70,8 @@ def _zip(parts: dict[str, bytes]) -> bytes:
         ("叫修登记簿.xlsx", b"hello, this is text", "not a valid Excel file"),
         ("叫修登记簿.xlsx", bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 600, "encrypted"),
         ("叫修登记簿.csv", b"a,b", "not an Excel workbook"),
-        ("叫修登记簿.xlsx", _zip({"hello.txt": b"x"}), "workbook part"),
-        ("叫修登记簿.xlsx", _zip({"[Content_Types].xml": b"<x/>", "xl/workbook.xml": b"0" * 50_000_000}), "zip bomb"),
+        ("叫修登记簿.xlsx", zip_bytes({"hello.txt": b"x"}), "workbook part"),
+        ("叫修登记簿.xlsx", zip_bytes({"[Content_Types].xml": b"<x/>", "xl/workbook.xml": b"0" * 50_000_000}), "zip bomb"),
     ],
 )
 def test_unusable_files_get_one_line_and_are_left_untouched(tmp_path, name, content, fragment):
