@@ -408,15 +408,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (typer.BadParameter, typer.Abort) as exc:
         err_console.print(f"[red]✗[/] {exc}")
         return EXIT_UNUSABLE
-    except Exception as exc:  # click's usage errors and anything unforeseen: one line, exit 2
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            return EXIT_UNUSABLE
-        if isinstance(exc, click.exceptions.Exit):
-            return exc.exit_code
-        err_console.print(f"[red]✗[/] {type(exc).__name__}: {exc}")
+    except Exception as exc:  # noqa: BLE001 - usage errors of the command parser and anything unforeseen: one line
+        show = getattr(exc, "show", None)
+        if callable(show) and hasattr(exc, "exit_code"):  # the parser's own usage errors know how to show themselves
+            show()
+        else:
+            err_console.print(f"[red]✗[/] {type(exc).__name__}: {exc}")
         return EXIT_UNUSABLE
     return code if isinstance(code, int) else EXIT_OK
 
