@@ -37,6 +37,7 @@ _RULES: tuple[Rule, ...] = (
     Rule("COL003", E, "{column}「{value}」超出范围（{bound}）", "{column} '{value}' is out of range ({bound_en})", family="列规则"),
     Rule("COL004", E, "{column}「{value}」晚于今天", "{column} '{value}' is in the future", family="列规则"),
     Rule("COL005", E, "{columns}组合重复（与第 {other} 行相同）", "the combination {columns} is a duplicate (same as row {other})", family="列规则"),
+    Rule("COL006", E, "{column}「{value}」与 {file} 中的记录重复", "{column} '{value}' duplicates a record in {file}", family="列规则"),
     # --- references to other registers
     Rule("REF001", E, "客户代码「{value}」不在客户档案中", "customer code '{value}' is not in the customer archive", a.INFO_ARCHIVE, family="引用"),
     Rule("REF002", E, "登记号「{value}」不在本分公司叫修登记簿中", "call number '{value}' is not in this branch's call-in register", a.SVC_WORKSHOP, family="引用"),

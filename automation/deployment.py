@@ -173,7 +173,9 @@ class Deployment:
     def units(self) -> frozenset[str]:
         return frozenset({p.name for p in unit_folders(self.root)} | {self.settings.head_office})
 
-    def lookups(self, branch_folder: Path) -> Lookups:
+    def lookups(self, branch_folder: Path, sibling_of: LoadedWorkbook | None = None) -> Lookups:
+        """What rules look up for a workbook in ``branch_folder``; ``sibling_of`` adds the tables of the same
+        register's other workbooks in that folder."""
         staff_tables = self.register_tables(self.head_office, "master", "员工")
         staff = None
         if staff_tables:
@@ -201,7 +203,14 @@ class Deployment:
         callin_ids = frozenset(v for t in callin_tables for v in t.data["登记号"].dropna().tolist()) if callin_tables else None
         item_tables = self.register_tables(branch_folder, "items", "商品进出")
         item_ids = frozenset(v for t in item_tables for v in t.data["登记号"].dropna().tolist()) if item_tables else None
+        siblings: dict[str, list[Table]] = {}
+        if sibling_of is not None and sibling_of.ok:
+            for other in self.folder(branch_folder):
+                if other.ok and other.register.key == sibling_of.register.key and other.source.path != sibling_of.source.path:
+                    for sheet, table in other.tables.items():
+                        siblings.setdefault(sheet, []).append(table)
         return Lookups(
+            siblings=siblings,
             staff=staff,
             units=self.units(),
             customers=customers,

@@ -90,7 +90,7 @@ def check_workbook(deployment: Deployment, loaded: LoadedWorkbook) -> WorkbookRe
         tables=loaded.tables,
         settings=deployment.settings,
         as_of=deployment.as_of,
-        lookups=deployment.lookups(source.path.parent),
+        lookups=deployment.lookups(source.path.parent, sibling_of=loaded),
     )
     report.problems = validate(ctx)
     report.rows = sum(len(t) for t in loaded.tables.values())

@@ -189,3 +189,14 @@ def test_completed_without_arrival_is_judged_by_its_completion(root):
     assert [(p.code, p.cell, p.severity) for p in report.problems] == [("CAL016", "M2", "warning")]
     deadlines = next(r for r in report.results if r.name == "派工时限").frame
     assert deadlines["状态"].tolist() == ["按时"] and deadlines["到达时间"].isna().all()
+
+
+def test_unique_numbers_hold_across_the_files_of_one_register(root):
+    """叫修登记簿-2025 and 叫修登记簿-2026 in one folder: a 登记号 used in both is reported in the file checked."""
+    write_workbook(root / "服务中心" / "客户商品进出登记簿.xlsx", {"商品进出": [["收据号", "登记号"]]})
+    write_workbook(root / "服务中心" / "叫修登记簿-2025.xlsx", {"叫修登记": CALLS[:2]})
+    later = [*CALLS[1][:1], T(2026, 11, 3, 9, 0), *CALLS[1][2:]]
+    path = write_workbook(root / "服务中心" / "叫修登记簿-2026.xlsx", {"叫修登记": [CALLS[0], later]})
+    [report] = validate_paths([path], as_of=AS_OF)
+    [dup] = [p for p in report.problems if p.code == "COL006"]
+    assert (dup.cell, dup.message_zh) == ("A2", "登记号「J001」与 服务中心/叫修登记簿-2025.xlsx 中的记录重复")

@@ -23,7 +23,9 @@ ROWS = 60
 # Codes that cannot be planted in the data of a complete sample: a missing sheet / header / column or a duplicated
 # header hides a whole sheet (XLS*), a missing register is a file-level matter (REF003), a crashing rule (SYS001)
 # and a year without holiday data (CLD001; the sample enters 节假日调整 for every year it touches).
-NOT_PLANTED = {"XLS001", "XLS002", "XLS003", "XLS004", "REF003", "SYS001", "CLD001"}
+# Structure problems hide a whole sheet; REF003 needs a register to be missing, SYS001 a crashing rule, CLD001 a year
+# without holiday data, COL006 two workbooks of one register in a folder (tested in test_rules_service).
+NOT_PLANTED = {"XLS001", "XLS002", "XLS003", "XLS004", "REF003", "SYS001", "CLD001", "COL006"}
 # Columns whose dates may lie after as_of: contract expiry, the agreed repair date, next year's calendar overrides.
 FUTURE_ALLOWED = {("保养合同", "到期日期"), ("商品进出", "约定完成日期"), ("节假日调整", "日期")}
 

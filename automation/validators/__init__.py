@@ -78,6 +78,24 @@ def unique_together_problems(table: Table) -> list[Problem]:
     return out
 
 
+def unique_across_files(ctx: Context, table: Table) -> list[Problem]:
+    """COL006: a unique value that another workbook of the same register in this folder already holds."""
+    out: list[Problem] = []
+    for column in table.model.columns:
+        others = ctx.lookups.siblings.get(table.model.name, [])
+        if not (column.unique and others and column.header in table.columns and len(table)):
+            continue
+        seen: dict[object, str] = {}
+        for other in others:
+            for key in uniqueness_key(other.data[column.header], column.kind).dropna().tolist():
+                seen.setdefault(key, other.workbook)
+        keys = uniqueness_key(table.data[column.header], column.kind).tolist()
+        for i, key in enumerate(keys):
+            if key is not None and key in seen and not table.bad[column.header][i]:
+                out.append(cell_problem("COL006", table, column.header, i, file=seen[key]))
+    return out
+
+
 def validate(ctx: Context) -> list[Problem]:
     """All problems of one register workbook."""
     problems: list[Problem] = []
@@ -86,6 +104,7 @@ def validate(ctx: Context) -> list[Problem]:
         problems += type_problems(table)
         problems += check_columns(table, ctx.as_of)
         problems += unique_together_problems(table)
+        problems += unique_across_files(ctx, table)
     for rule in RULES[ctx.register.key]:
         try:
             problems.extend(rule(ctx))

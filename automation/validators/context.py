@@ -31,6 +31,9 @@ class Lookups:
     callin_ids: frozenset[str] | None = None  # this branch's 登记号 (every call-in file of the folder)
     item_callin_ids: frozenset[str] | None = None  # 登记号 in this branch's items register
     calendar_overrides: Mapping[dt.date, bool] = field(default_factory=dict)
+    # The same register's other workbooks in this folder (叫修登记簿-2025.xlsx beside 叫修登记簿-2026.xlsx):
+    # sheet name -> their tables, for uniqueness across files.
+    siblings: Mapping[str, list[Table]] = field(default_factory=dict)
 
     def staff_names(self, values: pd.Series) -> pd.Series:
         """Staff cells as the person's 姓名 (a cell may hold the 姓名 or the 工号), so one person is one key;
