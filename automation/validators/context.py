@@ -121,7 +121,7 @@ def yes(series: pd.Series) -> pd.Series:
 
 def filled(table: Table, header: str) -> np.ndarray:
     """Rows where the cell holds a readable value."""
-    return table.data[header].notna().to_numpy()
+    return table.filled(header)
 
 
 def blank(table: Table, header: str) -> np.ndarray:

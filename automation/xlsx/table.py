@@ -47,6 +47,7 @@ class Table:
     errors: dict[str, dict[int, tuple[str, dict[str, str]]]] = field(default_factory=dict)
     duplicate_headers: list[tuple[str, int]] = field(default_factory=list)
     found: bool = True
+    _filled: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
         return len(self.excel_rows)
@@ -59,9 +60,12 @@ class Table:
         raw = self.raw.get(header)
         return None if raw is None else raw[i]
 
-    def ok(self, header: str) -> pd.Series:
-        """Rows where the column holds a readable value."""
-        return self.data[header].notna()
+    def filled(self, header: str) -> np.ndarray:
+        """Rows where the column holds a readable value (cached: many rules ask for the same columns)."""
+        mask = self._filled.get(header)
+        if mask is None:
+            mask = self._filled[header] = self.data[header].notna().to_numpy()
+        return mask
 
     def is_blank(self, header: str) -> np.ndarray:
         return self.blank[header]

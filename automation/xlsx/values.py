@@ -257,7 +257,7 @@ def parse_column(column: Column, raw: Sequence[object]) -> ParsedColumn:
     errors: dict[int, tuple[str, dict[str, str]]] = {}
     if kind in (Kind.TEXT, Kind.STAFF):
         text = np.asarray(
-            [v.strip() if v.__class__ is str else (None if v is None else as_text(v)) for v in raw], dtype=object
+            [v.strip() if v.__class__ is str else ("" if v is None else as_text(v)) for v in raw], dtype=object
         ).reshape(n)
         blank = _blank(text)
         text[blank] = None
@@ -271,7 +271,7 @@ def parse_column(column: Column, raw: Sequence[object]) -> ParsedColumn:
     for i in [i for i, v in enumerate(out) if v is _SLOW]:
         value = raw[i]
         out[i] = None
-        if value.__class__ is str and not value.strip():
+        if value is None or (value.__class__ is str and not value.strip()):
             blank[i] = True
             continue
         try:
@@ -315,10 +315,10 @@ def _fast_path(column: Column, raw: Sequence[object]) -> list[object]:
 
 
 def _blank(values: np.ndarray) -> np.ndarray:
-    """Empty cells: calamine gives "" (and None for some sources)."""
+    """Empty cells: calamine gives "" (a None from other sources is found blank by the slow path)."""
     if not len(values):
         return np.zeros(0, dtype=bool)
-    return np.asarray((values == "") | np.equal(values, None), dtype=bool)
+    return np.asarray(values == "", dtype=bool)
 
 
 def _simple_parser(column: Column):  # noqa: ANN202 - a small closure factory
