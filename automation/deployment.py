@@ -20,7 +20,7 @@ from .root import Source, branch_of, discover, is_ignored, recognise, unit_folde
 from .settings import Settings
 from .validators.context import Lookups
 from .xlsx.read import RawWorkbook, UnusableWorkbook, gc_paused, open_workbook
-from .xlsx.table import HEADER_SEARCH_ROWS, Table, build_table
+from .xlsx.table import Table, build_table, header_score
 
 
 @dataclass
@@ -69,12 +69,9 @@ def read_tables(raw: RawWorkbook, register: Register, name: str) -> dict[str, Ta
 
 
 def _sheet_by_headers(raw: RawWorkbook, model: SheetModel, candidates: list[str]) -> str | None:
-    wanted = {normalise_header(h) for h in model.headers}
     best, best_score = None, 0.0
     for sheet in candidates:
-        rows = raw.rows(sheet)[:HEADER_SEARCH_ROWS]
-        cells = {normalise_header(v) for row in rows for v in row if isinstance(v, str)}
-        score = len(wanted & cells) / len(wanted)
+        score = header_score(raw.rows(sheet), model)
         if score > best_score:
             best, best_score = sheet, score
     return best if best_score >= 0.5 else None

@@ -15,7 +15,7 @@ from .registers import REGISTERS, Register
 from .registers.model import normalise_header
 from .settings import SETTINGS_FILE, Settings
 from .xlsx.read import EXCEL_SUFFIXES, RawWorkbook
-from .xlsx.table import HEADER_SEARCH_ROWS
+from .xlsx.table import header_score
 
 STATE_DIR = ".automation"
 SIDECAR_MARK = ".结果"
@@ -111,14 +111,12 @@ def register_by_headers(workbook: RawWorkbook) -> Register | None:
     best: tuple[float, Register | None] = (0.0, None)
     for sheet in workbook.sheet_names:
         try:
-            rows = workbook.rows(sheet)[:HEADER_SEARCH_ROWS]
+            rows = workbook.rows(sheet)
         except Exception:  # noqa: BLE001 - an unreadable sheet just does not help recognition
             continue
-        cells = {normalise_header(v) for row in rows for v in row if isinstance(v, str)}
         for register in REGISTERS.values():
             for model in register.sheets:
-                wanted = {normalise_header(h) for h in model.headers}
-                score = len(wanted & cells) / len(wanted)
+                score = header_score(rows, model)
                 if score > best[0]:
                     best = (score, register)
     return best[1] if best[0] >= 0.5 else None

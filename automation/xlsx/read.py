@@ -14,7 +14,7 @@ import io
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from lxml import etree
@@ -42,14 +42,19 @@ class RawWorkbook:
     register_property: str | None
     sha256: str  # of exactly the bytes that were read: the write-back checks the file still holds them
     _book: CalamineWorkbook
+    _rows: dict[str, list[list[object]]] = field(default_factory=dict, repr=False)
 
     def rows(self, sheet: str) -> list[list[object]]:
-        """All cells of a sheet; ``rows[0]`` is Excel row 1 and ``rows[r][0]`` is column A."""
-        data = self._book.get_sheet_by_name(sheet)
-        rows = data.to_python(skip_empty_area=False)
-        return rows
+        """All cells of a sheet; ``rows[0]`` is Excel row 1 and ``rows[r][0]`` is column A.
+
+        Kept until the workbook is closed: recognising a register by its headers and then reading its sheets
+        would otherwise parse the same sheet twice."""
+        if sheet not in self._rows:
+            self._rows[sheet] = self._book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        return self._rows[sheet]
 
     def close(self) -> None:
+        self._rows.clear()
         self._book.close()
 
 

@@ -74,6 +74,13 @@ class Table:
         return [c for c in self.model.columns if c.required and c.header not in self.columns]
 
 
+def header_score(rows: Sequence[Sequence[object]], model: SheetModel) -> float:
+    """Share of the model's headers found anywhere in the first rows (how a sheet or register is recognised)."""
+    wanted = {normalise_header(h) for h in model.headers}
+    cells = {normalise_header(v) for row in rows[:HEADER_SEARCH_ROWS] for v in row if isinstance(v, str)}
+    return len(wanted & cells) / len(wanted)
+
+
 def find_header(rows: Sequence[Sequence[object]], model: SheetModel) -> tuple[int, dict[str, int], list]:
     """(0-based row index, header -> column, duplicates) of the row among the first five matching most headers."""
     wanted = {normalise_header(h): h for h in model.headers}
