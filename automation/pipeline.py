@@ -18,10 +18,11 @@ from .jobs import JobInput, ResultTable, make_calendar, run_jobs, to_result_shee
 from .problems import Problem, Severity
 from .root import find_root, is_ignored
 from .settings import Settings, load_settings
-from .state import State, record_of
+from .state import Record, State, StateError
 from .validators import validate
 from .validators.context import Context
 from .writeback import CHECK_SHEET, WriteResult, check_sheet, write_results
+from .xlsx.locks import Lock
 from .xlsx.sheet_xml import ResultSheet
 
 
@@ -42,6 +43,9 @@ class WorkbookReport:
     results: list[ResultTable] = field(default_factory=list)  # job results, for the summary
     sha256: str | None = None  # content that was checked
     written_sha256: str | None = None  # content we wrote (the watcher ignores its own save)
+    write_code: str | None = None  # what became of the write-back: WriteResult.code, or "no_write"
+    lock: Lock | None = None  # the lock file that keeps the results from being written
+    state_error: StateError | None = None  # the state database could not record this processing
 
     @property
     def errors(self) -> int:
@@ -122,8 +126,9 @@ def process_workbook(deployment: Deployment, path: Path, *, write: bool) -> Work
     if not write or report.error_zh is not None:
         report.reason = None if write else "--no-write"
         report.reason_en = report.reason
+        report.write_code = None if write else "no_write"
         if write:
-            State(deployment.root).save(record_of(report, deployment.root))
+            _remember(report, deployment.root)
         return report
     state = {"report": report, "loaded": loaded}
 
@@ -134,14 +139,50 @@ def process_workbook(deployment: Deployment, path: Path, *, write: bool) -> Work
             state["report"] = check_workbook(deployment, state["loaded"])
         return result_sheets(state["report"], state["loaded"], deployment.as_of)
 
-    outcome: WriteResult = write_results(path, deployment.root, compute, history_keep=deployment.settings.history_keep)
+    settings = deployment.settings
+    outcome: WriteResult = write_results(path, deployment.root, compute, history_keep=settings.history_keep,
+                                         stale_lock_hours=settings.stale_lock_hours)
     report = state["report"]
     report.written = outcome.written
     report.reason, report.reason_en = outcome.reason, outcome.reason_en
     report.written_sha256 = outcome.sha256
+    report.write_code, report.lock = outcome.code, outcome.lock
     # The cached tables stay valid after a write-back: only result sheets were added, staff sheets are unchanged.
-    State(deployment.root).save(record_of(report, deployment.root))
+    _remember(report, deployment.root)
     return report
+
+
+def _remember(report: WorkbookReport, root: Path) -> None:
+    """Record the processing in the state database; a database that cannot be written (disk full) is noted on
+    the report rather than raised, since the workbook itself may already hold its results."""
+    try:
+        State(root).save(record_of(report, root))
+    except StateError as exc:
+        report.state_error = exc
+
+
+def record_of(report: WorkbookReport, root: Path, processed: dt.datetime | None = None) -> Record:
+    """The state record of a processed workbook."""
+    path = report.path
+    try:
+        modified = dt.datetime.fromtimestamp(path.stat().st_mtime).isoformat(timespec="seconds")
+    except OSError:
+        modified = None
+    return Record(
+        path=State(root).key(path),
+        register=report.register,
+        branch=report.branch,
+        sha256=report.sha256,
+        written_sha256=report.written_sha256,
+        modified=modified,
+        processed=(processed or dt.datetime.now()).isoformat(timespec="seconds"),
+        errors=report.errors,
+        warnings=report.warnings,
+        written=report.written,
+        reason=report.reason,
+        error=report.error_zh,
+        code=report.write_code,
+    )
 
 
 def validate_root(

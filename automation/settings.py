@@ -38,6 +38,7 @@ class Settings:
     summary: str = "总部/汇总.xlsx"
     language: str = "zh"
     history_keep: int = 20
+    stale_lock_hours: float = 12
     source: Path | None = field(default=None, compare=False)
 
 
@@ -86,6 +87,7 @@ _SCHEMA: dict[str, dict[str, tuple[str, Any]]] = {
         "language": ("language", lambda v, k: _text(v, k, ("zh", "en"))),
         "history_keep": ("history_keep", lambda v, k: _number(v, k, minimum=1, integer=True)),
     },
+    "watch": {"stale_lock_hours": ("stale_lock_hours", lambda v, k: _number(v, k, minimum=0.1))},
 }
 
 

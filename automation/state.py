@@ -1,24 +1,26 @@
 """The product's memory of each workbook, in SQLite under ``<root>/.automation/state.sqlite3``.
 
 One row per workbook (path relative to the root): the content hash that was checked, the hash we wrote (so the
-watcher recognises its own saves), when it was processed, its problem counts, and whether results were written or
-why not. The watcher uses it to catch up after a restart; the summary shows it in 数据状态.
+watcher recognises its own saves), when it was processed, its problem counts, and what became of the write-back
+(``code``: written, results already current, waiting for a lock, read-only, a disk or share problem, ...) with the
+reason in words. The watcher uses it to catch up after a restart; ``automation status`` and the summary's 数据状态
+show it.
+
+A database that cannot be written (disk full, read-only share) raises :class:`StateError` with a plain one-line
+message; the caller decides whether to retry.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import errno
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass, fields
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from .problems import BilingualError
 from .root import STATE_DIR
-
-if TYPE_CHECKING:
-    from .pipeline import WorkbookReport
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS workbook (
@@ -33,9 +35,16 @@ CREATE TABLE IF NOT EXISTS workbook (
     warnings INTEGER NOT NULL DEFAULT 0,
     written INTEGER NOT NULL DEFAULT 0,
     reason TEXT,
-    error TEXT
+    error TEXT,
+    code TEXT
 )
 """
+# Columns added after the first release, created in older databases on first use.
+MIGRATIONS = {"code": "ALTER TABLE workbook ADD COLUMN code TEXT"}
+
+
+class StateError(BilingualError):
+    """The state database cannot be read or written."""
 
 
 @dataclass(frozen=True)
@@ -50,12 +59,29 @@ class Record:
     errors: int
     warnings: int
     written: bool
-    reason: str | None  # why results were not written (e.g. open in Excel); None when written
+    reason: str | None  # why results were not written (e.g. open in Excel); None when written or current
     error: str | None  # why the workbook could not be read at all
+    code: str | None = None  # the write-back's outcome code (automation.writeback.WriteResult.code)
 
     def knows(self, sha256: str) -> bool:
         """Whether content with this hash was already processed (checked, or written by us)."""
         return sha256 in (self.sha256, self.written_sha256)
+
+
+_COLUMNS = [f.name for f in fields(Record)]
+
+
+def _state_error(exc: sqlite3.Error | OSError) -> StateError:
+    text = str(exc).lower()
+    if "disk is full" in text or getattr(exc, "errno", None) == errno.ENOSPC or getattr(
+            exc, "sqlite_errorname", "") == "SQLITE_FULL":
+        return StateError("磁盘空间不足，无法更新状态记录（.automation/state.sqlite3）",
+                          "Disk full: the state database (.automation/state.sqlite3) cannot be updated")
+    if "readonly" in text or "read-only" in text or isinstance(exc, PermissionError):
+        return StateError("状态记录（.automation/state.sqlite3）只读或没有写入权限",
+                          "The state database (.automation/state.sqlite3) is read-only or not writable")
+    return StateError(f"无法读写状态记录（.automation/state.sqlite3）：{exc}",
+                      f"Cannot use the state database (.automation/state.sqlite3): {exc}")
 
 
 class State:
@@ -67,12 +93,19 @@ class State:
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
-        # Only .automation is created, never the root: a vanished root (a share gone away) must stay gone.
-        self.path.parent.mkdir(exist_ok=True)
-        with closing(sqlite3.connect(self.path, timeout=10)) as db:
-            db.execute(SCHEMA)
-            with db:
-                yield db
+        try:
+            # Only .automation is created, never the root: a vanished root (a share gone away) must stay gone.
+            self.path.parent.mkdir(exist_ok=True)
+            with closing(sqlite3.connect(self.path, timeout=10)) as db:
+                db.execute(SCHEMA)
+                present = {row[1] for row in db.execute("PRAGMA table_info(workbook)")}
+                for column, statement in MIGRATIONS.items():
+                    if column not in present:
+                        db.execute(statement)
+                with db:
+                    yield db
+        except (sqlite3.Error, OSError) as exc:
+            raise _state_error(exc) from exc
 
     def key(self, path: Path) -> str:
         try:
@@ -81,22 +114,23 @@ class State:
             return path.as_posix()
 
     def save(self, record: Record) -> None:
+        values = list(astuple(record))
+        values[_COLUMNS.index("written")] = int(record.written)
         with self._db() as db:
             db.execute(
-                "INSERT OR REPLACE INTO workbook VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (record.path, record.register, record.branch, record.sha256, record.written_sha256, record.modified,
-                 record.processed, record.errors, record.warnings, int(record.written), record.reason, record.error),
+                f"INSERT OR REPLACE INTO workbook ({','.join(_COLUMNS)}) VALUES ({','.join('?' * len(_COLUMNS))})",
+                values,
             )
 
     def get(self, path: Path | str) -> Record | None:
         key = path if isinstance(path, str) else self.key(path)
         with self._db() as db:
-            row = db.execute("SELECT * FROM workbook WHERE path = ?", (key,)).fetchone()
+            row = db.execute(f"SELECT {','.join(_COLUMNS)} FROM workbook WHERE path = ?", (key,)).fetchone()
         return _record(row) if row else None
 
     def all(self) -> list[Record]:
         with self._db() as db:
-            rows = db.execute("SELECT * FROM workbook ORDER BY path").fetchall()
+            rows = db.execute(f"SELECT {','.join(_COLUMNS)} FROM workbook ORDER BY path").fetchall()
         return [_record(r) for r in rows]
 
     def forget(self, path: Path | str) -> None:
@@ -106,30 +140,9 @@ class State:
 
 
 def _record(row: tuple) -> Record:
-    return Record(
-        path=row[0], register=row[1], branch=row[2], sha256=row[3], written_sha256=row[4], modified=row[5],
-        processed=row[6], errors=row[7], warnings=row[8], written=bool(row[9]), reason=row[10], error=row[11],
-    )
+    values = dict(zip(_COLUMNS, row, strict=True))
+    values["written"] = bool(values["written"])
+    return Record(**values)
 
 
-def record_of(report: WorkbookReport, root: Path, processed: dt.datetime | None = None) -> Record:
-    """The state record of a processed workbook."""
-    path = report.path
-    try:
-        modified = dt.datetime.fromtimestamp(path.stat().st_mtime).isoformat(timespec="seconds")
-    except OSError:
-        modified = None
-    return Record(
-        path=State(root).key(path),
-        register=report.register,
-        branch=report.branch,
-        sha256=report.sha256,
-        written_sha256=report.written_sha256,
-        modified=modified,
-        processed=(processed or dt.datetime.now()).isoformat(timespec="seconds"),
-        errors=report.errors,
-        warnings=report.warnings,
-        written=report.written,
-        reason=report.reason,
-        error=report.error_zh,
-    )
+__all__ = ["Record", "State", "StateError"]

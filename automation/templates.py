@@ -482,6 +482,10 @@ _SETTINGS_TEMPLATE = """\
 # language = "zh"
 # 每个登记簿在 .automation/history/ 中保留的历史版本个数
 # history_keep = 20
+
+[watch]
+# 锁文件（~$… 或 .~lock.…#）存在超过这么多小时，视为程序异常退出后遗留，提示用 automation unlock 清除
+# stale_lock_hours = 12
 """
 
 

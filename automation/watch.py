@@ -33,6 +33,7 @@ finish, and returns 0. :class:`Watcher` is the same machinery for tests and embe
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import dataclasses
 import datetime as dt
@@ -55,12 +56,15 @@ from watchdog.observers.polling import PollingObserver
 
 from . import watch_events as ev
 from .deployment import Deployment
-from .pipeline import WorkbookReport, process_workbook
+from .pipeline import WorkbookReport, process_workbook, record_of
 from .root import STATE_DIR, branch_of, discover, register_by_name, unit_folders
 from .settings import Settings, SettingsError, load_settings
-from .state import State, record_of
+from .state import State
 from .watch_events import Action, Item, Kind
-from .xlsx.safe_write import lock_files
+from .watch_waiting import CONDITIONS, FIRST_DELAY, MAX_DELAY, WaitList
+from .writeback import clean_leftovers
+from .xlsx.locks import current_lock, describe_lock, lock_files
+from .xlsx.safe_write import RETRYABLE
 
 logger = logging.getLogger("automation.watch")
 # watchdog logs an error when an inotify watch is removed while its thread is reading: a harmless race.
@@ -69,6 +73,7 @@ logging.getLogger("watchdog.observers.inotify").addFilter(lambda r: "when the th
 LOG_FILE = Path(STATE_DIR) / "log" / "automation.log"
 DELETED = "文件已删除或所在文件夹已不存在"  # the state's error for a workbook that went away (数据状态 shows it)
 HEALTH_EVERY = 2.0  # seconds between checks that the watched folder is still there
+KEEP_REPORTS = 200  # the newest reports kept for tests and embedding; a watcher runs for months
 MESSAGES: dict[str, tuple[str, str]] = {
     "start": ("开始监视 {root}（{mode}），按 Ctrl-C 停止", "Watching {root} ({mode}); press Ctrl-C to stop"),
     "inotify": ("文件系统通知", "file-system events"),
@@ -76,7 +81,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "processing": ("开始处理 {name}", "Processing {name}"),
     "counts": ("{errors} 个错误，{warnings} 个警告", "{errors} errors, {warnings} warnings"),
     "written": ("{name}：{counts}，结果已写回", "{name}: {counts}, results written"),
-    "unchanged": ("{name}：{counts}，结果无变化", "{name}: {counts}, results unchanged"),
+    "unchanged": ("{name}：{counts}，结果已是最新", "{name}: {counts}, results already current"),
     "not_written": ("{name}：{counts}；未写回：{reason}", "{name}: {counts}; not written: {reason}"),
     "unusable": ("{name}：无法处理：{error}", "{name}: cannot be processed: {error}"),
     "crash": ("{name}：处理出错（{error}），已记录，继续监视", "{name}: processing failed ({error}); recorded, still watching"),
@@ -86,7 +91,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
              "{root} is not available (deleted or share disconnected); waiting for it to come back…"),
     "back": ("监视目录 {root} 已恢复，补处理期间的变更", "{root} is back; catching up on changes"),
     "summary": ("汇总已更新（{seconds:.1f} 秒）", "Summary rebuilt ({seconds:.1f} s)"),
-    "summary_failed": ("汇总更新失败：{error}", "Summary could not be rebuilt: {error}"),
+    "summary_copy": ("汇总未替换：{reason}", "Summary not replaced: {reason}"),
+    "summary_failed": ("汇总更新失败：{error}；稍后自动重试", "Summary could not be rebuilt: {error}; retried later"),
+    "state_failed": ("{name}：{error}；稍后自动重试", "{name}: {error}; retried later"),
+    "stale_lock": ("{name}：{reason}", "{name}: {reason}"),
+    "cleaned": ("清理了上次异常退出遗留的 {count} 个临时文件（完整的旧版本已存入历史）",
+                "Cleaned {count} temporary files left by an earlier crash (complete versions kept in history)"),
     "settings_bad": ("设置文件有误，沿用之前的设置：{error}", "Bad settings file, keeping the previous settings: {error}"),
     "settings": ("设置已更改，重新处理全部登记簿", "Settings changed; processing every register again"),
     "loop_error": ("监视出错（{error}），已记录，继续监视", "Watcher error ({error}); recorded, still watching"),
@@ -109,8 +119,9 @@ class Watcher:
 
     ``start()`` returns once the folder is being watched (events from then on are seen); the catch-up and all
     processing happen in a background thread. ``stop()`` finishes the workbook (and summary) in flight.
-    ``wait_idle()`` waits until nothing is queued, in flight or due (write-backs waiting for a lock file do not
-    count). ``reports`` lists every processed workbook, ``skipped`` every event whose content was already known.
+    ``wait_idle()`` waits until nothing is queued, in flight or due (write-backs waiting for a lock file, or for a
+    retry, do not count). ``reports`` lists the newest processed workbooks, ``skipped`` the newest events whose
+    content was already known (both bounded: a watcher runs for months).
     """
 
     def __init__(
@@ -139,12 +150,15 @@ class Watcher:
             self.settings = load_settings(self.root)
         except (SettingsError, OSError):
             self.settings = Settings()
-        self.reports: list[WorkbookReport] = []
-        self.skipped: list[Path] = []
+        self._reports: collections.deque[WorkbookReport] = collections.deque(maxlen=KEEP_REPORTS)
+        self._skipped: collections.deque[Path] = collections.deque(maxlen=KEEP_REPORTS)
         self.summaries = 0
         self._cond = threading.Condition()
         self._items: dict[Path, Item] = {}
-        self._pending: set[Path] = set()
+        self._waiting = WaitList(pending_poll)
+        self._stale_reported: set[Path] = set()  # stale locks already named in the log
+        self._summary_retry_at: float | None = None  # the summary could not be written: try again then
+        self._summary_backoff = 0.0
         self._own: dict[Path, str] = {}  # content we wrote, in case the state database could not be updated
         self._stopping = False
         self._busy = False
@@ -155,7 +169,7 @@ class Watcher:
         self._summary_running = False
         self._summary_waiting = False  # a summary copy waits for the summary's reader to close it
         self._summary_retried = False
-        self._next_pending_poll = 0.0
+        self._next_pending_poll = 0.0  # the summary copy's lock is looked at then
         self._next_health = 0.0
         self._connected = False
         self._was_connected = False
@@ -165,12 +179,12 @@ class Watcher:
         self._threads: list[threading.Thread] = []
         self._log_handler: logging.Handler | None = None
         self._log_level = logging.NOTSET
-        self._no_summary_logged = False
 
     # --- life cycle -----------------------------------------------------------------------------------------
 
     def start(self) -> None:
         self._attach_log()
+        self._clean_leftovers()
         self._observer = PollingObserver(timeout=self.interval) if self.polling else Observer()
         self._observer.start()
         self._sync_watches()
@@ -224,9 +238,26 @@ class Watcher:
 
     @property
     def pending(self) -> set[Path]:
-        """Workbooks whose results wait for a lock file to go away."""
+        """Workbooks whose results wait: for a lock file to go away, a read-only file to become writable, or a
+        retry after a disk, permission or share problem."""
         with self._cond:
-            return set(self._pending)
+            return self._waiting.paths()
+
+    def waiting_for(self, path: Path) -> str | None:
+        """Why ``path`` waits (the write-back's outcome code), None when it does not."""
+        with self._cond:
+            return self._waiting.code(Path(os.path.abspath(path)))
+
+    @property
+    def reports(self) -> list[WorkbookReport]:
+        """The newest processed workbooks (at most KEEP_REPORTS), oldest first."""
+        with self._cond:
+            return list(self._reports)
+
+    @property
+    def skipped(self) -> list[Path]:
+        with self._cond:
+            return list(self._skipped)
 
     def _idle(self) -> bool:
         return not (self._items or self._busy or self._catchup or self._summary_at is not None
@@ -249,10 +280,9 @@ class Watcher:
             if self._summary_waiting and action.path == (self.root / self.settings.summary).parent:
                 self._check_summary_copy(after_build=False)
             with self._cond:
-                waiting = [p for p in self._pending if p.parent == action.path]
-            for path in waiting:
-                if not lock_files(path):
-                    self._enqueue(path, delay=self.debounce, force=True)
+                ready = self._waiting.due(time.monotonic(), folder=action.path)
+            for path in ready:
+                self._enqueue(path, delay=self.debounce, force=True)
         elif action.kind is Kind.SETTINGS:
             with self._cond:
                 self._settings_at = time.monotonic() + self.debounce
@@ -311,8 +341,9 @@ class Watcher:
         while not self._stopping:
             now = time.monotonic()
             ready = sorted((i for i in self._items.values() if i.due <= now), key=lambda i: i.due)
-            polled = self._pending or self._summary_waiting
-            periodic = (now >= self._next_health or (polled and now >= self._next_pending_poll)
+            waiting_wake = self._waiting.next_wake()
+            periodic = (now >= self._next_health or (self._summary_waiting and now >= self._next_pending_poll)
+                        or (waiting_wake is not None and now >= waiting_wake)
                         or (self._settings_at is not None and now >= self._settings_at))
             if ready or periodic or self._catchup:
                 for item in ready:
@@ -322,11 +353,19 @@ class Watcher:
                 self._summary_at = None
                 self._summary_requested = True
                 self._cond.notify_all()
+            if self._summary_retry_at is not None and now >= self._summary_retry_at:
+                self._summary_retry_at = None
+                self._summary_requested = True
+                self._cond.notify_all()
             wakes = [self._next_health, *(i.due for i in self._items.values())]
-            if polled:
+            if self._summary_waiting:
                 wakes.append(self._next_pending_poll)
+            if waiting_wake is not None:
+                wakes.append(waiting_wake)
             if self._summary_at is not None:
                 wakes.append(self._summary_at)
+            if self._summary_retry_at is not None:
+                wakes.append(self._summary_retry_at)
             if self._settings_at is not None:
                 wakes.append(self._settings_at)
             self._cond.wait(max(min(wakes) - now, 0.005))
@@ -344,13 +383,15 @@ class Watcher:
             folders, self._catchup = self._catchup, None
         if folders and self._connected:
             self._catch_up(None if self.root in folders else folders)
-        if (self._pending or self._summary_waiting) and now >= self._next_pending_poll:
+        if self._summary_waiting and now >= self._next_pending_poll:
             self._next_pending_poll = now + self.pending_poll
-            if self._summary_waiting:
-                self._check_summary_copy(after_build=False)
-            for path in self.pending:
-                if not lock_files(path):
-                    self._enqueue(path, delay=0, force=True)
+            self._check_summary_copy(after_build=False)
+        with self._cond:
+            due = self._waiting.due(now)
+            locked = self._waiting.paths("locked")
+        for path in due:
+            self._enqueue(path, delay=0, force=True)
+        self._name_stale_locks(locked)
         batch: list[tuple[Item, str | None, bool]] = []  # item, content hash, whether the content is new
         for item in ready:
             verdict = ev.settle(item, time.monotonic())
@@ -366,7 +407,7 @@ class Watcher:
                 else:
                     logger.debug("unchanged content, skipped: %s", item.path, extra={"watcher": id(self)})
                     with self._cond:
-                        self.skipped.append(item.path)
+                        self._skipped.append(item.path)
         if batch:
             self._process_batch(batch)
 
@@ -418,22 +459,25 @@ class Watcher:
             with contextlib.suppress(Exception):
                 State(self.root).save(dataclasses.replace(record_of(report, self.root), sha256=sha))
         with self._cond:
-            self.reports.append(report)
-            if report.written:
-                self._pending.discard(path)
-                if report.written_sha256:
-                    self._own[path] = report.written_sha256
-            elif report.error_zh is None and lock_files(path):
-                self._pending.add(path)
-                self._next_pending_poll = min(self._next_pending_poll, time.monotonic() + self.pending_poll)
+            self._reports.append(report)
+            if report.written and report.written_sha256:
+                self._own[path] = report.written_sha256
+            code = "state" if report.state_error is not None else report.write_code
+            if report.error_zh is None and (code in CONDITIONS or code in RETRYABLE or code in ("owner", "state")):
+                self._waiting.wait(path, code, time.monotonic())
             else:
-                self._pending.discard(path)
+                self._waiting.clear(path)
+            if code != "locked":
+                self._stale_reported.discard(path)
+            self._cond.notify_all()
         self._report(report, name)
         self._schedule_summary()
         return report
 
     def _report(self, report: WorkbookReport, name: str) -> None:
         lang = self.settings.language
+        if report.state_error is not None:
+            self._say("state_failed", level=logging.ERROR, name=name, error=report.state_error.message(lang))
         if report.error_zh is not None:
             self._say("unusable", level=logging.WARNING, name=name, error=report.error(lang))
             return
@@ -452,13 +496,13 @@ class Watcher:
         report = WorkbookReport(path=path, name=self._name(path), register=None, branch=branch_of(path, self.root) or None,
                                 error_zh=zh.format(error=_one_line(exc)), error_en=en.format(error=_one_line(exc)))
         with self._cond:
-            self.reports.append(report)
+            self._reports.append(report)
         with contextlib.suppress(Exception):
             State(self.root).save(record_of(report, self.root))
 
     def _gone(self, path: Path) -> None:
         with self._cond:
-            self._pending.discard(path)
+            self._waiting.clear(path)
             self._own.pop(path, None)
         if not self.root.is_dir():
             return  # the whole root went away: nothing to record (and the state must not create it again)
@@ -472,6 +516,25 @@ class Watcher:
                 processed=dt.datetime.now().isoformat(timespec="seconds")))
             self._say("deleted", level=logging.WARNING, name=self._name(path))
             self._schedule_summary()
+
+    def _name_stale_locks(self, locked: set[Path]) -> None:
+        """Name, once, each lock that has become probably stale while its write waited (with the unlock command)."""
+        for path in locked - self._stale_reported:
+            lock = current_lock(path)
+            if lock is not None and lock.stale(self.settings.stale_lock_hours):
+                self._stale_reported.add(path)
+                reason = describe_lock(lock, path, stale_hours=self.settings.stale_lock_hours,
+                                       lang=self.settings.language)
+                self._say("stale_lock", level=logging.WARNING, name=self._name(path), reason=reason)
+
+    def _clean_leftovers(self) -> None:
+        """Temporary files of a process killed mid-write (the last run of this watcher, say) are cleared at start."""
+        try:
+            cleaned = clean_leftovers(self.root)
+        except OSError:
+            return
+        if cleaned:
+            self._say("cleaned", level=logging.WARNING, count=len(cleaned))
 
     def _dependents(self, register: str, path: Path) -> list[Path]:
         scope, keys = ev.DEPENDENTS[register]
@@ -513,8 +576,6 @@ class Watcher:
             if record is None or sha is None or not ev.knows_content(record, sha, path):
                 self._enqueue(path, delay=0)
             elif ev.write_pending(record):
-                with self._cond:
-                    self._pending.add(path)
                 self._enqueue(path, delay=0, force=True)
         for key in records.keys() - seen:
             candidate = self.root / key
@@ -616,12 +677,17 @@ class Watcher:
             ran = True
             try:
                 started = time.monotonic()
-                ran = self._build_summary()
-                if ran:
+                failure = self._build_summary()
+                if failure is None:
                     self._say("summary", seconds=time.monotonic() - started)
+                    self._summary_retry(None)
+                else:
+                    self._say("summary_failed", level=logging.ERROR, error=failure)
+                    self._summary_retry(time.monotonic())
             except Exception as exc:  # noqa: BLE001 - a failed summary is logged; the watcher goes on
                 logger.exception("summary", extra={"watcher": id(self)})
                 self._say("summary_failed", level=logging.ERROR, error=_one_line(exc))
+                self._summary_retry(time.monotonic())
             finally:
                 with contextlib.suppress(Exception):
                     self._check_summary_copy(after_build=True)
@@ -647,19 +713,31 @@ class Watcher:
                 self._summary_retried = after_build
                 self._schedule_summary()
 
-    def _build_summary(self) -> bool:
+    def _build_summary(self) -> str | None:
+        """Build the summary; None when it was written (or, open elsewhere, its copy was), else why not."""
         if self.on_summary is not None:
             self.on_summary(self.root)
-            return True
-        try:
-            from .summary import build_summary  # written separately; absent in older installs
-        except ImportError:
-            if not self._no_summary_logged:
-                self._no_summary_logged = True
-                logger.info("automation.summary.build_summary is not available; no summary", extra={"watcher": id(self)})
-            return False
-        build_summary(self.root, as_of=None)
-        return True
+            return None
+        from . import summary  # imported when first needed: a watcher starts quickly
+
+        outcome = summary.build_summary(self.root, as_of=None)
+        if outcome is None or outcome.written:
+            return None
+        if outcome.copy is not None:  # open elsewhere: the copy is there and the summary follows when it closes
+            self._say("summary_copy", level=logging.WARNING, reason=outcome.message(self.settings.language))
+            return None
+        return outcome.message(self.settings.language) or "?"
+
+    def _summary_retry(self, failed_at: float | None) -> None:
+        """After a summary that could not be written, try again with back-off (2 s doubling to 5 min); a retry does
+        not keep the watcher from being idle."""
+        with self._cond:
+            if failed_at is None:
+                self._summary_backoff, self._summary_retry_at = 0.0, None
+                return
+            self._summary_backoff = min(max(self._summary_backoff * 2, FIRST_DELAY), MAX_DELAY)
+            self._summary_retry_at = failed_at + self._summary_backoff
+            self._cond.notify_all()
 
     # --- output ---------------------------------------------------------------------------------------------
 

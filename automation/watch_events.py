@@ -237,9 +237,14 @@ def knows_content(record: Record, sha: str, path: Path) -> bool:
     return sha == record.sha256 and (not record.written or path.suffix.lower() == ".xls")
 
 
+NOT_PENDING = frozenset({"written", "noop", "no_write", "package", "vanished"})
+
+
 def write_pending(record: Record) -> bool:
-    """The record of a workbook checked but not written (open elsewhere, kept changing, ...)."""
-    return not record.written and record.error is None and record.reason is not None and record.sha256 is not None
+    """The record of a workbook checked but not written (open elsewhere, read-only, disk full, kept changing, ...)."""
+    if record.written or record.error is not None or record.sha256 is None:
+        return False
+    return record.code not in NOT_PENDING if record.code else record.reason is not None
 
 
 def summary_stale(root: Path, settings: Settings, records: Iterable[Record]) -> bool:

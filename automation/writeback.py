@@ -8,17 +8,28 @@ kept under ``.automation/history/``. A legacy ``.xls`` gets its results in a sid
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from .problems import Problem, Severity
-from .root import STATE_DIR
+from .root import STATE_DIR, unit_folders
+from .xlsx.locks import Lock
 from .xlsx.package import PackageError, new_result_workbook, sidecar_path, write_result_sheets
-from .xlsx.safe_write import WriteBackError, safe_replace
+from .xlsx.safe_write import (
+    RETRYABLE,
+    WORK_PREFIX,
+    WriteBackError,
+    abandoned,
+    io_error_code,
+    is_temp_file,
+    recover_leftover,
+    safe_replace,
+    write_file_atomically,
+)
 from .xlsx.sheet_xml import Link, ResultSheet
 
 CHECK_SHEET = "校验结果"
@@ -68,11 +79,22 @@ def _as_text(value: object) -> object:
 
 @dataclass(frozen=True)
 class WriteResult:
+    """What became of one write-back. ``code``: "written", "noop" (results already current), "locked",
+    "read_only", "owner", "changed", "package" (the package cannot take result sheets), or a WriteBackError code
+    ("vanished", "permission", "disk_full", "busy", "share", "io")."""
+
     written: bool
     reason: str | None = None  # zh, for people
     reason_en: str | None = None
     target: Path | None = None
     sha256: str | None = None  # of what we wrote, so the watcher can ignore its own save
+    code: str = "written"
+    lock: Lock | None = None  # the lock file, for code "locked"
+
+    @property
+    def retryable(self) -> bool:
+        """Worth trying again later without a new save: disk, permission, share or other I/O trouble."""
+        return self.code in RETRYABLE
 
 
 def history_dir(root: Path, path: Path) -> Path:
@@ -84,12 +106,18 @@ def history_dir(root: Path, path: Path) -> Path:
     return root / STATE_DIR / "history" / rel
 
 
+def work_dir(root: Path) -> Path:
+    """Temporary files of files the product owns entirely (summary, sidecars): .automation/tmp."""
+    return root / STATE_DIR / "tmp"
+
+
 def write_results(
     path: Path,
     root: Path,
     compute: Callable[[bytes | None], Sequence[ResultSheet]],
     *,
     history_keep: int,
+    stale_lock_hours: float = 12.0,
 ) -> WriteResult:
     """Write the result sheets into ``path`` (or its sidecar for .xls).
 
@@ -100,28 +128,54 @@ def write_results(
         if path.suffix.lower() == ".xls":
             target = sidecar_path(path)
             data = new_result_workbook(list(compute(None)))
-            _write_sidecar(target, data)
+            write_file_atomically(target, data, work_dir(root))
             return WriteResult(True, target=target, sha256=hashlib.sha256(data).hexdigest())
         outcome = safe_replace(
             path,
             lambda data: write_result_sheets(data, list(compute(data))),
             history_dir=history_dir(root, path),
             history_keep=history_keep,
+            stale_lock_hours=stale_lock_hours,
         )
     except PackageError as exc:
-        return WriteResult(False, f"无法写回：{exc}", f"cannot write back: {exc}")
+        return WriteResult(False, f"无法写回：{exc}", f"cannot write back: {exc}", code="package")
     except WriteBackError as exc:
-        return WriteResult(False, exc.message("zh"), exc.message("en"))
+        return WriteResult(False, exc.message("zh"), exc.message("en"), code=exc.code)
     except OSError as exc:
-        return WriteResult(False, f"无法写回：{exc.strerror or exc}", f"cannot write back: {exc.strerror or exc}")
+        code = io_error_code(exc)
+        detail = exc.strerror or str(exc)
+        return WriteResult(False, f"无法写回：{detail}", f"cannot write back: {detail}", code=code)
     sha = outcome.fingerprint.sha256 if outcome.fingerprint else None
-    return WriteResult(outcome.written, outcome.reason, outcome.reason_en, target=path, sha256=sha)
+    return WriteResult(outcome.written, outcome.reason, outcome.reason_en, target=path, sha256=sha, code=outcome.code,
+                       lock=outcome.lock)
 
 
-def _write_sidecar(target: Path, data: bytes) -> None:
-    tmp = target.with_name(f".~automation-{target.name}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, target)
+def clean_leftovers(root: Path) -> list[Path]:
+    """Temporary files of processes that were killed mid-write, under ``root``: in the head-office and branch
+    folders (only when ``.automation`` sits on another file system), in history folders and ``.automation/tmp``.
+    A complete workbook among them becomes a history copy; the rest is removed. Returns the files handled."""
+    handled: list[Path] = []
+    for folder in unit_folders(root):
+        for path in _children(folder):
+            if is_temp_file(path) and abandoned(path):
+                recover_leftover(path, history_dir(root, path))
+                handled.append(path)
+    history = root / STATE_DIR / "history"
+    if history.is_dir():
+        for path in history.rglob(f"{WORK_PREFIX}*"):
+            if abandoned(path):
+                recover_leftover(path, path.parent)
+                handled.append(path)
+    for path in _children(work_dir(root)):
+        if is_temp_file(path) and abandoned(path):
+            with contextlib.suppress(OSError):
+                path.unlink()
+            handled.append(path)
+    return handled
+
+
+def _children(folder: Path) -> list[Path]:
+    try:
+        return [p for p in folder.iterdir() if p.is_file()]
+    except OSError:
+        return []

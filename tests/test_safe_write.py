@@ -7,21 +7,19 @@ import os
 import re
 import stat
 import sys
+import time
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from automation.xlsx import safe_write as sw
+from automation.xlsx import swap
 from automation.xlsx.safe_write import (
     Fingerprint,
     WriteBackError,
     WriteOutcome,
     fingerprint,
     is_temp_file,
-    lock_files,
-    lock_holder,
     prune_history,
     safe_replace,
 )
@@ -58,7 +56,18 @@ def history(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows' behaviour: the new version is swapped in (ReplaceFileW there, renameat2 here) and a denied replace
+    is retried (another program holds the file for a moment)."""
     monkeypatch.setattr(sw, "_REPLACE_DELAYS", (0.0, 0.0, 0.0))
+    monkeypatch.setattr(sw, "_RETRY_DENIED", True)
+    monkeypatch.setattr(sw, "_PLACE", sw._exchange)
+
+
+@pytest.fixture(params=["capture", "exchange"])
+def strategy(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both ways a new version takes the name: capture-and-place (POSIX) and exchange (Windows)."""
+    monkeypatch.setattr(sw, "_PLACE", sw._capture_and_place if request.param == "capture" else sw._exchange)
+    return request.param
 
 
 def leftovers(folder: Path) -> list[str]:
@@ -67,63 +76,6 @@ def leftovers(folder: Path) -> list[str]:
 
 def history_files(history: Path) -> list[Path]:
     return sorted(history.iterdir()) if history.exists() else []
-
-
-# --- lock files -------------------------------------------------------------------------------------
-
-
-def test_lock_files_finds_every_form(tmp_path: Path) -> None:
-    path = tmp_path / "LongWorkbook.xlsx"
-    assert lock_files(path) == []
-    for name in ("~$LongWorkbook.xlsx", "~$ngWorkbook.xlsx", ".~lock.LongWorkbook.xlsx#"):
-        (tmp_path / name).write_bytes(b"")
-    assert {p.name for p in lock_files(path)} == {
-        "~$LongWorkbook.xlsx",
-        "~$ngWorkbook.xlsx",
-        ".~lock.LongWorkbook.xlsx#",
-    }
-    assert lock_files(tmp_path / "other.xlsx") == []
-
-
-def test_lock_holder_libreoffice(book: Path) -> None:
-    assert lock_holder(book) is None
-    book.with_name(f".~lock.{book.name}#").write_text(LIBREOFFICE_LOCK, encoding="utf-8")
-    assert lock_holder(book) == "张三 (DESKTOP-1)"
-
-
-def test_lock_holder_libreoffice_full_name_and_escapes(book: Path) -> None:
-    book.with_name(f".~lock.{book.name}#").write_text(
-        r"Zhang\, San,zhang,PC-7,29.11.2026 10:00,file:///x;", "utf-8"
-    )
-    assert lock_holder(book) == "Zhang, San (PC-7)"
-
-
-@pytest.mark.parametrize(
-    ("content", "expected"),
-    [
-        (excel_owner_file("张三".encode("gbk"), "张三"), "张三"),  # newer Excel: UTF-16 copy wins
-        (excel_owner_file(b"zhangsan"), "zhangsan"),  # older: ANSI only
-        (excel_owner_file("李四".encode("gbk")), "李四"),  # ANSI on Chinese Windows (GBK)
-        (excel_owner_file(b"??", "王五"), "王五"),  # ANSI lost the name, UTF-16 still has it
-    ],
-)
-def test_lock_holder_excel(book: Path, content: bytes, expected: str) -> None:
-    book.with_name(f"~${book.name}").write_bytes(content)
-    assert lock_holder(book) == expected
-
-
-@pytest.mark.parametrize("content", [b"", b"\x00" * 162, b"\xff" + b"\x01" * 10, bytes(range(256))])
-def test_lock_holder_unreadable_owner_file_falls_back(book: Path, content: bytes) -> None:
-    book.with_name(f"~${book.name}").write_bytes(content)
-    assert lock_holder(book) == f"未知用户 (lock file ~${book.name})"
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.binary(max_size=300))
-def test_lock_holder_parsers_never_raise(raw: bytes) -> None:
-    for parse in (sw._excel_holder, sw._libreoffice_holder):
-        name = parse(raw)
-        assert name is None or (name and name.isprintable())
 
 
 @pytest.mark.parametrize(
@@ -141,7 +93,8 @@ def test_locked_workbook_is_not_written(book: Path, history: Path, lock_name: st
     assert not outcome.written
     assert outcome.code == "locked"
     assert "张三" in outcome.holder
-    assert outcome.reason.startswith("文件正被 张三") and outcome.reason.endswith("打开，待关闭后写入")
+    assert outcome.reason.startswith("文件正被 张三") and outcome.reason.endswith("），待关闭后写入")
+    assert f"锁文件 {lock_name}，已 0 分" in outcome.reason and outcome.lock.path == book.with_name(lock_name)
     assert "张三" in outcome.reason_en and outcome.message("en") == outcome.reason_en
     assert book.read_bytes() == ORIGINAL
     assert calls == []  # not even computed while someone has it open
@@ -155,7 +108,7 @@ def test_lock_appearing_during_compute_blocks_the_write(book: Path, history: Pat
 
     outcome = safe_replace(book, transform, history_dir=history)
     assert (outcome.written, outcome.code) == (False, "locked")
-    assert outcome.reason == f"文件正被 未知用户 (lock file ~${book.name}) 打开，待关闭后写入"
+    assert outcome.reason == f"文件正被 未知用户 (lock file ~${book.name}) 打开（锁文件 ~${book.name}，已 0 分），待关闭后写入"
     assert "unknown user" in outcome.reason_en
     assert book.read_bytes() == ORIGINAL and leftovers(book.parent) == []
 
@@ -185,19 +138,23 @@ def test_nothing_to_write(book: Path, history: Path, result: bytes | None) -> No
     assert book.stat().st_mtime_ns == mtime and history_files(history) == []
 
 
-def test_temp_file_is_in_the_same_folder_and_recognisable(book: Path, history: Path, monkeypatch) -> None:
+def test_temp_file_is_in_the_history_folder_never_beside_the_workbook(
+    book: Path, history: Path, monkeypatch
+) -> None:
     seen: list[Path] = []
-    real_replace = os.replace
+    real_move = swap.move_no_replace
 
-    def spy(src, dst) -> None:
-        seen.append(Path(src))
-        real_replace(src, dst)
+    def spy(a: Path, b: Path) -> None:
+        seen.append(Path(a))
+        assert sorted(p.name for p in book.parent.iterdir()) == []  # the name is empty for these microseconds
+        real_move(a, b)
 
-    monkeypatch.setattr(os, "replace", spy)
+    monkeypatch.setattr(swap, "move_no_replace", spy)
     assert safe_replace(book, append_marker, history_dir=history).written
-    assert len(seen) == 1 and seen[0].parent == book.parent
-    assert seen[0].name.startswith(".~automation-") and seen[0].name.endswith(".tmp")
+    assert len(seen) == 1 and seen[0].parent == history
+    assert seen[0].name.startswith(".~tmp-") and seen[0].name.endswith(f"-{book.name}")
     assert is_temp_file(seen[0]) and not is_temp_file(book)
+    assert [p.name for p in history.iterdir() if is_temp_file(p)] == []
 
 
 def test_fingerprint_reads_the_file_when_no_data_given(book: Path) -> None:
@@ -318,7 +275,7 @@ def test_disk_full_while_writing_temp(book: Path, history: Path, monkeypatch) ->
     with pytest.raises(WriteBackError) as info:
         safe_replace(book, append_marker, history_dir=history)
     assert info.value.code == "disk_full"
-    assert str(info.value) == "磁盘空间不足，无法写入 叫修登记簿.xlsx（原文件未改动）"
+    assert str(info.value) == "磁盘空间不足，无法写入 叫修登记簿.xlsx（原文件未改动）；腾出空间后自动重试"
     assert "Disk full" in info.value.message("en") and "\n" not in info.value.message_en
     assert book.read_bytes() == ORIGINAL and leftovers(book.parent) == [] and history_files(history) == []
 
@@ -333,24 +290,26 @@ def test_read_only_folder_real(book: Path, history: Path) -> None:
             safe_replace(book, append_marker, history_dir=history)
     finally:
         book.parent.chmod(0o755)
-    assert info.value.code == "read_only" and "只读" in str(info.value)
+    assert info.value.code == "permission" and "只读" in str(info.value)
     assert book.read_bytes() == ORIGINAL and leftovers(book.parent) == []
 
 
 def test_read_only_folder_simulated(book: Path, history: Path, monkeypatch) -> None:
-    real_open = os.open
+    real_rename = os.rename
 
-    def no_create(file, flags, *args, **kwargs):
-        if flags & os.O_CREAT and Path(file).parent == book.parent:
-            raise PermissionError(errno.EACCES, "Permission denied", str(file))
-        return real_open(file, flags, *args, **kwargs)
+    def denied(a, b) -> None:
+        if Path(a).parent == book.parent or Path(b).parent == book.parent:
+            raise PermissionError(errno.EACCES, "Permission denied", str(b))
+        real_rename(a, b)
 
-    monkeypatch.setattr(os, "open", no_create)
+    monkeypatch.setattr(os, "rename", denied)
     with pytest.raises(WriteBackError) as info:
         safe_replace(book, append_marker, history_dir=history)
-    assert info.value.code == "read_only"
-    assert str(info.value) == "文件夹 服务中心 只读或没有写入权限，无法写入 叫修登记簿.xlsx（原文件未改动）"
+    assert info.value.code == "permission"
+    assert str(info.value) == (
+        "没有写入权限：文件夹 服务中心 只读或监视程序无权写入，无法写入 叫修登记簿.xlsx（原文件未改动）；获得权限后自动重试")
     assert book.read_bytes() == ORIGINAL and leftovers(book.parent) == [] and history_files(history) == []
+    assert [p for p in history.iterdir() if is_temp_file(p)] == []
 
 
 def test_missing_file(book: Path, history: Path) -> None:
@@ -373,15 +332,15 @@ def test_file_deleted_during_compute_is_not_recreated(book: Path, history: Path)
 
 
 def test_replace_retried_on_permission_error(book: Path, history: Path, monkeypatch, fast_retries) -> None:
-    real_replace = os.replace
+    real_exchange = swap.exchange
     failures = iter([True, True, False])
 
     def flaky(src, dst) -> None:
         if next(failures):  # Windows: a virus scanner still has the file open
             raise PermissionError(errno.EACCES, "Access is denied")
-        real_replace(src, dst)
+        real_exchange(src, dst)
 
-    monkeypatch.setattr(os, "replace", flaky)
+    monkeypatch.setattr(swap, "exchange", flaky)
     outcome = safe_replace(book, append_marker, history_dir=history)
     assert outcome.written and book.read_bytes() == ORIGINAL + b"+results"
     assert leftovers(book.parent) == [] and len(history_files(history)) == 1
@@ -391,7 +350,7 @@ def test_replace_keeps_failing(book: Path, history: Path, monkeypatch, fast_retr
     def always_denied(src, dst) -> None:
         raise PermissionError(errno.EACCES, "Access is denied")
 
-    monkeypatch.setattr(os, "replace", always_denied)
+    monkeypatch.setattr(swap, "exchange", always_denied)
     with pytest.raises(WriteBackError) as info:
         safe_replace(book, append_marker, history_dir=history)
     assert info.value.code == "busy" and "\n" not in str(info.value)
@@ -402,16 +361,16 @@ def test_replace_keeps_failing(book: Path, history: Path, monkeypatch, fast_retr
 def test_save_during_replace_retries_restarts_from_their_content(
     book: Path, history: Path, monkeypatch, fast_retries
 ) -> None:
-    real_replace = os.replace
+    real_exchange = swap.exchange
     calls = iter(range(100))
 
     def busy_then_saved(src, dst) -> None:
         if next(calls) == 0:  # the program holding the file saves it, then lets go
             book.write_bytes(b"their save")
             raise PermissionError(errno.EACCES, "Access is denied")
-        real_replace(src, dst)
+        real_exchange(src, dst)
 
-    monkeypatch.setattr(os, "replace", busy_then_saved)
+    monkeypatch.setattr(swap, "exchange", busy_then_saved)
     outcome = safe_replace(book, append_marker, history_dir=history)
     assert outcome.written and outcome.attempts == 2
     assert book.read_bytes() == b"their save+results"
@@ -424,3 +383,263 @@ def test_bad_arguments(book: Path, history: Path) -> None:
         safe_replace(book, append_marker, history_dir=history, max_attempts=0)
     with pytest.raises(ValueError):
         safe_replace(book, append_marker, history_dir=history, history_keep=0)
+
+
+# --- the replace itself: saves and locks landing in the last instant ----------------------------------
+
+
+def excel_save(path: Path, data: bytes) -> None:
+    """Excel's way: a temporary file in the same folder renamed onto the name."""
+    tmp = path.with_name("~WRL0001.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+@pytest.mark.parametrize("save", [excel_save, lambda p, d: p.write_bytes(d)], ids=["excel", "in-place"])
+def test_save_right_before_the_replace_is_kept_and_results_follow_it(
+    book: Path, history: Path, monkeypatch, save, strategy: str
+) -> None:
+    saves = iter([b"their save"])
+    monkeypatch.setattr(sw, "before_swap", lambda p: (data := next(saves, None)) and save(p, data))
+    outcome = safe_replace(book, append_marker, history_dir=history)
+    assert outcome.written and outcome.attempts == 2
+    assert book.read_bytes() == b"their save+results"
+    # History holds exactly what was replaced: their save, not the version read first.
+    assert [p.read_bytes() for p in history_files(history)] == [b"their save"]
+    assert leftovers(book.parent) == [] and [p for p in history.iterdir() if is_temp_file(p)] == []
+
+
+def test_save_onto_the_empty_name_wins(book: Path, history: Path, monkeypatch) -> None:
+    """Capture-and-place: a save landing in the microseconds the name is empty is never replaced."""
+    real_move = swap.move_no_replace
+    saves = iter([b"save in the gap"])
+
+    def staff_first(a: Path, b: Path) -> None:
+        if Path(b) == book and (data := next(saves, None)):
+            excel_save(book, data)
+        real_move(a, b)
+
+    monkeypatch.setattr(swap, "move_no_replace", staff_first)
+    outcome = safe_replace(book, append_marker, history_dir=history)
+    assert outcome.written and outcome.attempts == 2
+    assert book.read_bytes() == b"save in the gap+results"
+    assert sorted(p.read_bytes() for p in history_files(history)) == [ORIGINAL, b"save in the gap"]
+
+
+def test_save_while_a_captured_version_goes_back_wins(book: Path, history: Path, monkeypatch) -> None:
+    """Capture-and-place: a save landed before the capture (so the captured file is not the checked one), and
+    another lands on the empty name before it goes back: the newest stays, the other goes to history."""
+    real_move = swap.move_no_replace
+    events = iter(["before capture", "while empty"])
+    monkeypatch.setattr(sw, "before_swap", lambda p: next(events, None) and excel_save(p, b"save 1"))
+
+    def racing(a: Path, b: Path) -> None:
+        if Path(b) == book and next(events, None) == "while empty":
+            excel_save(book, b"save 2")
+        real_move(a, b)
+
+    monkeypatch.setattr(swap, "move_no_replace", racing)
+    outcome = safe_replace(book, append_marker, history_dir=history)
+    assert outcome.written and book.read_bytes() == b"save 2+results"
+    assert sorted(p.read_bytes() for p in history_files(history)) == [b"save 1", b"save 2"]
+
+
+def test_same_size_same_mtime_rewrite_after_capture_is_undone(book: Path, history: Path, monkeypatch) -> None:
+    """The quick look cannot see a rewrite in the same clock tick with the same size: the hash after placing
+    catches it and the workbook goes back."""
+    real_move = swap.move_no_replace
+    sneaky = iter([True])
+
+    def rewrite_captured(a: Path, b: Path) -> None:
+        if Path(b) == book and next(sneaky, False):
+            captured = next(p for p in history.iterdir() if is_temp_file(p) and p != Path(a))
+            st_before = captured.stat()
+            captured.write_bytes(ORIGINAL.upper())
+            os.utime(captured, ns=(st_before.st_atime_ns, st_before.st_mtime_ns))
+        real_move(a, b)
+
+    monkeypatch.setattr(swap, "move_no_replace", rewrite_captured)
+    outcome = safe_replace(book, append_marker, history_dir=history)
+    assert outcome.written and book.read_bytes() == ORIGINAL.upper() + b"+results"
+    assert [p.read_bytes() for p in history_files(history)] == [ORIGINAL.upper()]
+
+
+def test_save_right_after_the_swap_wins_and_the_checked_version_is_in_history(
+    book: Path, history: Path, monkeypatch, fast_retries
+) -> None:
+    real_exchange = swap.exchange
+
+    def exchange_then_staff_saves(a: Path, b: Path) -> None:
+        real_exchange(a, b)
+        excel_save(book, b"their save")  # lands on our freshly written file: theirs wins, ours is gone
+
+    monkeypatch.setattr(swap, "exchange", exchange_then_staff_saves)
+    outcome = safe_replace(book, append_marker, history_dir=history)
+    assert outcome.written
+    assert book.read_bytes() == b"their save"
+    assert [p.read_bytes() for p in history_files(history)] == [ORIGINAL]
+
+
+def test_save_replacing_ours_while_we_give_back_is_kept(book: Path, history: Path, monkeypatch, fast_retries) -> None:
+    """Exchange (Windows): a save lands before the swap (so it must be given back) and another replaces our file
+    before the give-back: the newest save ends at the name, the older one in history, ours nowhere."""
+    real_exchange = swap.exchange
+    calls = iter(range(100))
+
+    def racing(a: Path, b: Path) -> None:
+        n = next(calls)
+        if n == 0:
+            excel_save(book, b"save 1")  # before the swap
+        real_exchange(a, b)
+        if n == 0:
+            excel_save(book, b"save 2")  # replaces our file right after the swap
+
+    monkeypatch.setattr(swap, "exchange", racing)
+    outcome = safe_replace(book, append_marker, history_dir=history)
+    assert outcome.written and book.read_bytes() == b"save 2+results"
+    kept = sorted(p.read_bytes() for p in history_files(history))
+    assert kept == [b"save 1", b"save 2"]
+
+
+def test_lock_appearing_right_before_the_replace_undoes_it(
+    book: Path, history: Path, monkeypatch, strategy: str
+) -> None:
+    monkeypatch.setattr(sw, "before_swap", lambda p: p.with_name(f".~lock.{p.name}#").write_text(
+        ",李四,PC-2,29.11.2026 10:00,file:///x;", encoding="utf-8"))
+    outcome = safe_replace(book, append_marker, history_dir=history)
+    assert (outcome.written, outcome.code, outcome.holder) == (False, "locked", "李四 (PC-2)")
+    assert book.read_bytes() == ORIGINAL
+    assert history_files(history) == [] and [p for p in history.iterdir() if is_temp_file(p)] == []
+
+
+def test_history_that_cannot_be_kept_undoes_the_replace(book: Path, history: Path, monkeypatch, strategy: str) -> None:
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(sw, "keep_in_history", full)
+    with pytest.raises(WriteBackError) as info:
+        safe_replace(book, append_marker, history_dir=history)
+    assert info.value.code == "disk_full"
+    assert book.read_bytes() == ORIGINAL  # untouched, since its replaced version could not be kept
+    assert [p for p in history.iterdir() if is_temp_file(p)] == []
+
+
+def test_file_system_without_exchange_falls_back_to_check_then_rename(
+    book: Path, history: Path, monkeypatch, strategy: str
+) -> None:
+    def unsupported(a: Path, b: Path) -> None:
+        raise swap.ExchangeUnsupported(errno.EINVAL, "Invalid argument")
+
+    monkeypatch.setattr(swap, "exchange", unsupported)
+    monkeypatch.setattr(swap, "supports_no_replace", lambda folder: False)
+    outcome = safe_replace(book, append_marker, history_dir=history)
+    assert outcome.written and book.read_bytes() == ORIGINAL + b"+results"
+    assert [p.read_bytes() for p in history_files(history)] == [ORIGINAL]
+    # and a save caught by the last look is not replaced
+    monkeypatch.setattr(sw, "before_swap", lambda p: p.write_bytes(b"a longer save by staff"))
+    outcome = safe_replace(book, append_marker, history_dir=history, max_attempts=1)
+    assert (outcome.written, outcome.code) == (False, "changed")
+    assert book.read_bytes() == b"a longer save by staff"
+    assert [p.read_bytes() for p in history_files(history)] == [ORIGINAL]
+
+
+def test_exchange_is_available_here() -> None:
+    if sys.platform.startswith("linux") or sys.platform == "darwin" or os.name == "nt":
+        assert swap.can_exchange()
+
+
+# --- read-only files and owners -----------------------------------------------------------------------
+
+
+def test_read_only_register_is_not_written(book: Path, history: Path) -> None:
+    book.chmod(0o444)
+    calls: list[bytes] = []
+    outcome = safe_replace(book, lambda b: calls.append(b) or append_marker(b), history_dir=history)
+    assert (outcome.written, outcome.code) == (False, "read_only")
+    assert outcome.reason == "文件为只读，未写入结果表（取消只读后自动写入）" and "read-only" in outcome.reason_en
+    assert calls == [] and book.read_bytes() == ORIGINAL and stat.S_IMODE(book.stat().st_mode) == 0o444
+    assert history_files(history) == []
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root to give a file away")
+def test_owner_and_mode_are_kept(book: Path, history: Path) -> None:
+    os.chown(book, 1234, 2345)
+    book.chmod(0o664)
+    assert safe_replace(book, append_marker, history_dir=history).written
+    st_after = book.stat()
+    assert (st_after.st_uid, st_after.st_gid, stat.S_IMODE(st_after.st_mode)) == (1234, 2345, 0o664)
+
+
+@pytest.mark.skipif(not hasattr(os, "chown"), reason="POSIX owners")
+def test_owner_that_cannot_be_kept_is_not_written(book: Path, history: Path, monkeypatch) -> None:
+    real_stat = os.stat
+
+    def other_owner(path, *args, **kwargs):
+        st_real = real_stat(path, *args, **kwargs)
+        if Path(path) == book:  # the register belongs to someone else
+            return os.stat_result((st_real.st_mode, st_real.st_ino, st_real.st_dev, st_real.st_nlink, 4321,
+                                   st_real.st_gid, st_real.st_size, st_real.st_atime, st_real.st_mtime,
+                                   st_real.st_ctime))
+        return st_real
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "stat", other_owner)
+    monkeypatch.setattr(os, "chown", refuse)
+    outcome = safe_replace(book, append_marker, history_dir=history)
+    assert (outcome.written, outcome.code) == (False, "owner")
+    assert "4321" in outcome.reason or "所有者" in outcome.reason
+    monkeypatch.undo()
+    assert book.read_bytes() == ORIGINAL and history_files(history) == []
+    assert [p for p in history.iterdir() if is_temp_file(p)] == []
+
+
+# --- leftovers of a killed process --------------------------------------------------------------------
+
+
+def dead_pid() -> int:
+    import subprocess
+
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_leftovers_of_a_dead_process_are_recovered_or_removed(book: Path, history: Path, tmp_path: Path) -> None:
+    import io
+    import zipfile
+
+    history.mkdir(parents=True)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("xl/workbook.xml", "<workbook/>")
+    pid = dead_pid()
+    complete = history / f".~tmp-{sw._HOST}-{pid}-0123abcd-{book.name}"
+    complete.write_bytes(buf.getvalue())
+    partial = history / f".~tmp-{sw._HOST}-{pid}-4567abcd-{book.name}"
+    partial.write_bytes(buf.getvalue()[:10])
+    mine = history / f".~tmp-{sw._HOST}-{os.getpid()}-89abcdef-{book.name}"  # a write in flight: left alone
+    mine.write_bytes(b"x")
+    assert sw.abandoned(complete) and sw.abandoned(partial) and not sw.abandoned(mine)
+    kept = sw.recover_leftover(complete, history)
+    assert kept is not None and re.fullmatch(r"叫修登记簿\.\d{8}-\d{6}-\d{6}\.xlsx", kept.name)
+    assert kept.read_bytes() == buf.getvalue()
+    assert sw.recover_leftover(partial, history) is None and not partial.exists()
+    old = time.time() - sw.LEFTOVER_AGE - 5
+    os.utime(mine, (old, old))
+    assert sw.abandoned(mine)  # too old to belong to a write in flight
+
+
+def test_no_replace_rename_never_replaces(tmp_path: Path) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.write_bytes(b"new")
+    b.write_bytes(b"theirs")
+    assert swap.supports_no_replace(tmp_path)
+    with pytest.raises(FileExistsError):
+        swap.move_no_replace(a, b)
+    assert (a.read_bytes(), b.read_bytes()) == (b"new", b"theirs")
+    b.unlink()
+    swap.move_no_replace(a, b)
+    assert not a.exists() and b.read_bytes() == b"new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b"]  # the probe leaves nothing behind

@@ -40,6 +40,7 @@ SETTINGS_DEFAULTS = {
     "customers": {"code_pattern": r"^KH\d{5}$"},
     "layout": {"head_office": "总部", "summary": "总部/汇总.xlsx"},
     "output": {"language": "zh", "history_keep": 20},
+    "watch": {"stale_lock_hours": 12},
 }
 
 

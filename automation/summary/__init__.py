@@ -26,7 +26,6 @@ import datetime as dt
 import errno
 import os
 import re
-import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +35,9 @@ from ..pipeline import WorkbookReport, process_workbook
 from ..root import Source, discover, unit_folders
 from ..settings import Settings, load_settings
 from ..state import Record, State
-from ..xlsx.safe_write import TEMP_PREFIX, TEMP_SUFFIX, lock_files, lock_holder
+from ..writeback import work_dir
+from ..xlsx.locks import lock_files, lock_holder
+from ..xlsx.safe_write import write_file_atomically
 from .build import SummaryInput, summary_book
 from .charts import build_package
 from .collect import WorkbookFacts, collect_facts, facts_of, facts_of_reports
@@ -134,7 +135,7 @@ def _summarise(
             records={r.path: r for r in records},
         )
     )
-    return write_summary(summary, build_package(book.sheets, extra_rows=book.extra_rows, charts=book.charts))
+    return write_summary(summary, build_package(book.sheets, extra_rows=book.extra_rows, charts=book.charts), root=root)
 
 
 def build_summary(
@@ -210,22 +211,11 @@ def _unwritable(path: Path, exc: OSError) -> SummaryOutcome:
     )
 
 
-def _write_file(target: Path, data: bytes, *, unless_locked: Path | None = None) -> bool:
-    """Write ``data`` to ``target`` atomically (temporary file in the same folder, fsync, replace). With
+def _write_file(target: Path, data: bytes, root: Path, *, unless_locked: Path | None = None) -> bool:
+    """Write ``data`` to ``target`` atomically (temporary file under .automation/tmp, fsync, replace). With
     ``unless_locked``, give up (False) if that file got a lock file meanwhile."""
-    tmp = target.with_name(f"{TEMP_PREFIX}{secrets.token_hex(4)}-{target.name}{TEMP_SUFFIX}")
-    try:
-        with open(tmp, "xb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if unless_locked is not None and lock_files(unless_locked):
-            return False
-        os.replace(tmp, target)
-        return True
-    finally:
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
+    ready = None if unless_locked is None else (lambda: not lock_files(unless_locked))
+    return write_file_atomically(target, data, work_dir(root), ready)
 
 
 def _remove_copies(summary: Path, keep: Path | None) -> None:
@@ -235,13 +225,14 @@ def _remove_copies(summary: Path, keep: Path | None) -> None:
                 old.unlink()
 
 
-def write_summary(path: Path, data: bytes, *, now: dt.datetime | None = None) -> SummaryOutcome:
-    """Put the summary at ``path``; if it is open, write the timestamped copy beside it instead."""
+def write_summary(path: Path, data: bytes, *, root: Path, now: dt.datetime | None = None) -> SummaryOutcome:
+    """Put the summary at ``path`` (of the deployment at ``root``); if it is open, write the timestamped copy
+    beside it instead."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         if lock_holder(path) is None:
             try:
-                if _write_file(path, data, unless_locked=path):
+                if _write_file(path, data, root, unless_locked=path):
                     _remove_copies(path, keep=None)
                     return SummaryOutcome(path, True, None, None, None)
             except PermissionError:
@@ -253,7 +244,7 @@ def write_summary(path: Path, data: bytes, *, now: dt.datetime | None = None) ->
     holder = lock_holder(path) or "其他程序"
     copy = path.with_name(f"{path.stem}.{(now or dt.datetime.now()):{COPY_STAMP}}{path.suffix}")
     try:
-        _write_file(copy, data)
+        _write_file(copy, data, root)
     except OSError as exc:
         return _unwritable(copy, exc)
     _remove_copies(path, keep=copy)
