@@ -274,6 +274,66 @@ def watch_command(
     raise typer.Exit(watch(root, polling=polling, interval=interval, console=console))
 
 
+@app.command("status")
+def status_command(
+    root: Annotated[Path, typer.Argument(help="部署根目录。 Deployment root.")] = DEFAULT_ROOT,
+    as_json: Json = False,
+    lang: Lang = "zh",
+) -> None:
+    """待写回的登记簿及原因（锁文件、打开者、时长）。 Workbooks whose results wait, and why."""
+    from .status import waiting_workbooks
+
+    lang = _check_lang(lang)
+    if not root.is_dir():
+        raise UsageError(f"根目录不存在：{root}", f"root folder does not exist: {root}")
+    settings = load_settings(root)
+    now = dt.datetime.now()
+    waiting = waiting_workbooks(root, settings, now)
+    if as_json:
+        sys.stdout.write(json.dumps({"root": str(root), "waiting": [w.to_json(lang, now) for w in waiting]},
+                                    ensure_ascii=False, indent=2) + "\n")
+        raise typer.Exit(EXIT_OK)
+    en = lang == "en"
+    if not waiting:
+        console.print("Nothing waits: every result is written." if en else "没有待写回的登记簿：结果均已写回。")
+        raise typer.Exit(EXIT_OK)
+    table = RichTable(show_header=True, header_style="bold", pad_edge=False)
+    for header in (("Workbook", "Why", "Last checked") if en else ("工作簿", "原因", "最近处理")):
+        table.add_column(header, overflow="fold")
+    for w in waiting:
+        style = "red" if w.stale else "yellow"
+        table.add_row(w.name, f"[{style}]{w.reason(lang)}[/]", (w.processed or "").replace("T", " "))
+    console.print(table)
+    stale = sum(w.stale for w in waiting)
+    if en:
+        console.print(f"{len(waiting)} waiting, {stale} with a probably stale lock (automation unlock FILE clears one).")
+    else:
+        console.print(f"共 {len(waiting)} 个待写回，其中 {stale} 个的锁文件可能是遗留的（用 automation unlock 文件 清除）。")
+    raise typer.Exit(EXIT_OK)
+
+
+@app.command("unlock")
+def unlock_command(
+    file: Annotated[Path, typer.Argument(help="登记簿（或其锁文件）。 The workbook (or its lock file).", show_default=False)],
+    force: Annotated[
+        bool, typer.Option("--force", help="锁文件未过期也删除。 Remove even a recent lock.")
+    ] = False,
+    lang: Lang = "zh",
+) -> None:
+    """删除遗留的锁文件（只删锁文件）。 Remove a stale lock file of a workbook (nothing else)."""
+    from .root import find_root
+    from .status import unlock
+
+    lang = _check_lang(lang)
+    removed = unlock(file, load_settings(find_root(file)), force=force)
+    for lock, age in removed:
+        if lang == "en":
+            console.print(f"✓ removed {lock.path} ({lock.who('en')}, {age} old); the watcher now writes the results")
+        else:
+            console.print(f"✓ 已删除锁文件 {lock.path}（{lock.who()}，已存在 {age}）；监视程序随后写入结果")
+    raise typer.Exit(EXIT_OK)
+
+
 @app.command("templates")
 def templates_command(
     out: Annotated[Path, typer.Option("--out", help="输出文件夹。 Output folder.")] = Path("workbooks/templates"),
@@ -313,13 +373,31 @@ def demo_command(
     seed: Annotated[int, typer.Option("--seed", help="随机种子。 Random seed.")] = 20261129,
     as_of: AsOf = None,
     lang: Lang = "zh",
+    force: Annotated[
+        bool, typer.Option("--force", help="文件夹中已有登记簿也写入（原文件存入历史）。 Write over existing registers (kept in history).")
+    ] = False,
 ) -> None:
     """生成示例公司（含预置错误）并处理。 Create a sample company with planted mistakes, then process it."""
     from .sample import build_sample
+    from .sample.guard import keep_before_demo, mark_as_demo, not_from_demo
 
     lang = _check_lang(lang)
     moment = parse_as_of(as_of)
+    theirs = not_from_demo(root)
+    if theirs and not force:
+        example = theirs[0].relative_to(root).as_posix()
+        raise UsageError(
+            f"{root} 中已有不是示例数据的文件（如 {example}，共 {len(theirs)} 个），demo 不会覆盖；"
+            "请换一个空文件夹，或加 --force（被替换的文件先存入 .automation/history/）",
+            f"{root} already holds files the demo did not write (e.g. {example}, {len(theirs)} in all); nothing "
+            "overwritten. Use an empty folder, or add --force (replaced files are kept in .automation/history/ first)",
+        )
+    kept = keep_before_demo(root, theirs)
     planted = build_sample(root, as_of=moment, seed=seed, rows=rows)
+    mark_as_demo(root)
+    if kept:
+        console.print(f"[yellow]已替换 {len(kept)} 个文件，原文件保存在 {kept[0].parent.parent}[/]" if lang != "en"
+                      else f"[yellow]{len(kept)} files replaced; the originals are in {kept[0].parent.parent}[/]")
     reports, outcome = _run_everything(root, moment, write=True, lang=lang)
     print_overview(reports, lang)
     _print_summary(outcome, lang)

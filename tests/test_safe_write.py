@@ -108,7 +108,7 @@ def test_lock_appearing_during_compute_blocks_the_write(book: Path, history: Pat
 
     outcome = safe_replace(book, transform, history_dir=history)
     assert (outcome.written, outcome.code) == (False, "locked")
-    assert outcome.reason == f"文件正被 未知用户 (lock file ~${book.name}) 打开（锁文件 ~${book.name}，已 0 分），待关闭后写入"
+    assert outcome.reason == f"文件正被 未知用户 打开（锁文件 ~${book.name}，已 0 分），待关闭后写入"
     assert "unknown user" in outcome.reason_en
     assert book.read_bytes() == ORIGINAL and leftovers(book.parent) == []
 

@@ -35,7 +35,7 @@ from ..pipeline import WorkbookReport, process_workbook
 from ..root import Source, discover, unit_folders
 from ..settings import Settings, load_settings
 from ..state import Record, State
-from ..writeback import work_dir
+from ..writeback import clean_leftovers, work_dir
 from ..xlsx.locks import lock_files, lock_holder
 from ..xlsx.safe_write import write_file_atomically
 from .build import SummaryInput, summary_book
@@ -133,6 +133,7 @@ def _summarise(
             as_of=as_of,
             facts=facts,
             records={r.path: r for r in records},
+            stale_lock_hours=settings.stale_lock_hours,
         )
     )
     return write_summary(summary, build_package(book.sheets, extra_rows=book.extra_rows, charts=book.charts), root=root)
@@ -170,6 +171,8 @@ def run_root(
     the summary from those results. The summary is None when the root holds no workbook at all."""
     root = Path(root)
     settings = settings or load_settings(root)
+    if write:
+        clean_leftovers(root)  # temporary files of a run that was killed mid-write
     deployment = Deployment(root, settings, as_of)
     sources = summary_sources(root, settings)
     reports: list[WorkbookReport] = []

@@ -42,6 +42,7 @@ import pandas as pd
 from ..problems import Problem, Severity, display_value
 from ..registers import REGISTERS
 from ..state import Record
+from ..xlsx.locks import current_lock, describe_lock
 from ..xlsx.sheet_xml import HEADER_FILL, CellStyle, Link, ResultSheet
 from .charts import Chart, ExtraRow, Series, anchor_columns, range_ref
 
@@ -254,6 +255,7 @@ class SummaryInput:
     as_of: dt.datetime
     facts: Sequence[WorkbookFacts]
     records: Mapping[str, Record]  # state database rows by relative path
+    stale_lock_hours: float = 12.0  # a lock older than this is named as probably stale in 数据状态
 
 
 @dataclass(frozen=True)
@@ -269,8 +271,41 @@ def link_target(root: Path, summary_path: Path, rel: str) -> str:
     return os.path.relpath(root / rel, summary_path.parent).replace(os.sep, "/")
 
 
+DELETED_SHOWN_DAYS = 30  # a workbook deleted or renamed away stays in 数据状态 this long
+
+
+def write_status(record: Record, workbook: Path, stale_lock_hours: float) -> tuple[str, str]:
+    """(结果写回, 说明) of a workbook whose current content the state database knows."""
+    if record.written or record.code == "written":
+        return "已写回", ""
+    if record.code in (None, "noop") and record.reason is None:
+        return "结果已是最新", "内容未变，结果表无需更新"
+    if record.code == "locked":
+        lock = current_lock(workbook)
+        if lock is None:
+            return "待写回", "文件已关闭，等待写回（由监视程序或 automation run 写回）"
+        return "待写回", describe_lock(lock, workbook, stale_hours=stale_lock_hours)
+    return "未写回", record.reason or record.error or ""
+
+
+def _gone_rows(inp: SummaryInput, shown: set[str]) -> list[list[object]]:
+    """Workbooks the state remembers that are no longer there (deleted, or renamed away) within the last days."""
+    since = (inp.as_of - dt.timedelta(days=DELETED_SHOWN_DAYS)).isoformat()
+    rows: list[list[object]] = []
+    for key, record in inp.records.items():
+        if key in shown or Path(key).is_absolute() or (inp.root / key).exists() or (record.processed or "") < since:
+            continue
+        branch = key.split("/")[0] if "/" in key else ""
+        register = REGISTERS[record.register].name if record.register in REGISTERS else "未识别"
+        seen = (record.processed or "").replace("T", " ")
+        rows.append([branch, key, register, None, None, record.errors, record.warnings, "已删除或改名",
+                     f"原位置已无此文件（最后处理于 {seen}）；如是改名，新文件另列一行"])
+    return rows
+
+
 def data_status(inp: SummaryInput) -> tuple[list[list[object]], list[str | None], dict[str, list[str]]]:
-    """数据状态 rows: one per source workbook and per expected register that is missing; and 备注 per branch."""
+    """数据状态 rows: one per source workbook, per expected register that is missing and per workbook recently
+    deleted or renamed away; and 备注 per branch."""
     rows: list[list[object]] = []
     notes: dict[str, list[str]] = {}
     present: dict[str, set[str]] = {}
@@ -286,13 +321,13 @@ def data_status(inp: SummaryInput) -> tuple[list[list[object]], list[str | None]
             status, note = "无法读取", f.error_zh
             notes.setdefault(f.branch, []).append(f"无法读取 {path.name}")
         elif record is not None and f.sha256 and (record.knows(f.sha256) or record.knows(f.written_sha256 or "")):
-            status = "已写回" if record.written else "未写回"
-            note = "" if record.written else (record.reason or record.error or "")
+            status, note = write_status(record, path, inp.stale_lock_hours)
         else:
             status, note = "待写回", "内容已更新，结果表尚未写回（由监视程序或 automation run 写回）"
         register = REGISTERS[f.register].name if f.register in REGISTERS else "未识别"
         link = Link(f.path, file=link_target(inp.root, inp.summary_path, f.path))
         rows.append([f.branch, link, register, modified, f.processed, f.errors, f.warnings, status, note or None])
+    rows.extend(_gone_rows(inp, {f.path for f in inp.facts}))
     for folder in [*inp.branches, inp.head_office]:
         if folder not in present and folder != inp.head_office and not (inp.root / folder).is_dir():
             continue

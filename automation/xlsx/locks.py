@@ -91,21 +91,25 @@ class Lock:
         return self.age(now) >= dt.timedelta(hours=stale_hours)
 
     def who(self, lang: str = "zh") -> str:
+        """The holder's name, or 「未知用户」 when the lock file does not say (the lock file is named beside it)."""
         if self.holder:
             return self.holder
-        return f"未知用户 (lock file {self.path.name})" if lang != "en" else f"an unknown user (lock file {self.path.name})"
+        return "an unknown user" if lang == "en" else "未知用户"
+
+
+def read_lock(lock_path: Path) -> Lock | None:
+    """One lock file: who it names and since when; None when it went away."""
+    try:
+        since = dt.datetime.fromtimestamp(lock_path.stat().st_mtime)
+    except OSError:
+        return None
+    return Lock(lock_path, _holder_of(lock_path), since)
 
 
 def current_lock(path: Path) -> Lock | None:
     """The lock of an open workbook (the first lock file that names its holder, else the first one); None when no
     lock file exists."""
-    locks = []
-    for lock in lock_files(Path(path)):
-        try:
-            since = dt.datetime.fromtimestamp(lock.stat().st_mtime)
-        except OSError:
-            continue  # went away while we looked
-        locks.append(Lock(lock, _holder_of(lock), since))
+    locks = [lock for p in lock_files(Path(path)) if (lock := read_lock(p)) is not None]
     return next((lock for lock in locks if lock.holder), locks[0] if locks else None)
 
 
@@ -115,7 +119,9 @@ def lock_holder(path: Path) -> str | None:
         lock = current_lock(path)
     except Exception:  # noqa: BLE001 - a lock check must never break the watcher
         return f"未知用户 (lock file ~${Path(path).name})"
-    return None if lock is None else lock.who()
+    if lock is None:
+        return None
+    return lock.holder or f"未知用户 (lock file {lock.path.name})"
 
 
 def format_age(age: dt.timedelta, lang: str = "zh") -> str:
@@ -152,4 +158,4 @@ def describe_lock(lock: Lock, workbook: Path, *, stale_hours: float, lang: str =
     return f"文件正被 {who} 打开（锁文件 {lock.path.name}，已 {age}），待关闭后写入"
 
 
-__all__ = ["Lock", "current_lock", "describe_lock", "format_age", "lock_files", "lock_holder", "unlock_command"]
+__all__ = ["Lock", "current_lock", "read_lock", "describe_lock", "format_age", "lock_files", "lock_holder", "unlock_command"]

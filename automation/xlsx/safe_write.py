@@ -322,6 +322,11 @@ def _save_history(path: Path, data: bytes, history_dir: Path) -> Path:
             when += timedelta(microseconds=1)
 
 
+def copy_to_history(path: Path, history_dir: Path) -> Path:
+    """Keep a copy of ``path`` as it is now in history (before something else replaces it); returns the copy."""
+    return _save_history(path, path.read_bytes(), history_dir)
+
+
 def prune_history(history_dir: Path, stem: str, suffix: str, keep: int) -> None:
     """Keep the newest ``keep`` history copies of one workbook (by the time in their names)."""
     if keep < 0:
@@ -686,7 +691,8 @@ def write_file_atomically(target: Path, data: bytes, work_dir: Path,
 
 
 __all__ = [
-    "RETRYABLE", "Fingerprint", "WriteBackError", "WriteOutcome", "abandoned", "fingerprint", "io_error_code",
+    "RETRYABLE", "Fingerprint", "WriteBackError", "WriteOutcome", "abandoned", "copy_to_history", "fingerprint",
+    "io_error_code",
     "is_temp_file", "keep_in_history", "leftover_workbook_name", "prune_history", "recover_leftover",
     "safe_replace", "temp_path", "write_file_atomically",
 ]
