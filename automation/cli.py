@@ -481,17 +481,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except typer.Exit as exc:
         return exc.exit_code
     except BilingualError as exc:
-        err_console.print(f"[red]✗[/] {exc.message(lang)}")
+        err_console.print(f"[red]✗[/] {exc.message(lang)}", soft_wrap=True)
         return EXIT_UNUSABLE
     except (typer.BadParameter, typer.Abort) as exc:
-        err_console.print(f"[red]✗[/] {exc}")
+        err_console.print(f"[red]✗[/] {exc}", soft_wrap=True)
         return EXIT_UNUSABLE
     except Exception as exc:  # noqa: BLE001 - usage errors of the command parser and anything unforeseen: one line
         show = getattr(exc, "show", None)
         if callable(show) and hasattr(exc, "exit_code"):  # the parser's own usage errors know how to show themselves
             show()
         else:
-            err_console.print(f"[red]✗[/] {type(exc).__name__}: {exc}")
+            err_console.print(f"[red]✗[/] {type(exc).__name__}: {exc}", soft_wrap=True)
         return EXIT_UNUSABLE
     return code if isinstance(code, int) else EXIT_OK
 

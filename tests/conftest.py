@@ -71,3 +71,20 @@ def root(tmp_path: Path) -> Path:
     )
     (tmp_path / "服务中心").mkdir()
     return tmp_path
+
+
+@pytest.fixture
+def src(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where test workbooks are made: outside the watched root (which is ``tmp_path``)."""
+    return tmp_path_factory.mktemp("src")
+
+
+@pytest.fixture
+def start(root: Path):  # noqa: ANN201 - yields a watching.Started
+    """Start watchers on ``root`` (``start(**kwargs)``); they are stopped at the end of the test."""
+    from watching import Started
+
+    started = Started(root)
+    yield started
+    for watcher in started.watchers:
+        watcher.stop()

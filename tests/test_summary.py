@@ -481,7 +481,9 @@ def test_broken_and_missing_registers_still_get_their_rows(copy: Path) -> None:
     broken = next(r for r in status if r["工作簿"] == "余姚分公司/保养合同.xlsx")
     assert broken["结果写回"] == "无法读取" and broken["说明"] and broken["登记簿"] == "保养合同"
     missing = {(r["分公司"], r["登记簿"]) for r in status if r["结果写回"] == "缺失"}
-    assert ("慈溪分公司", "技术员工作日报表") in missing
+    deleted = next(r for r in status if r["工作簿"] == "慈溪分公司/技术员工作日报表.xlsx")  # one row, not two
+    assert deleted["结果写回"] == "已删除或改名" and "慈溪分公司现缺少技术员工作日报表" in deleted["说明"]
+    assert "缺少技术员工作日报表" in shown["慈溪分公司"]["备注"]
     assert {("新分公司", name) for name in ("叫修登记簿", "客户商品进出登记簿", "技术员工作日报表", "保养合同")} <= missing
     assert expected_figures(copy, "服务中心")["本月叫修"] == shown["服务中心"]["本月叫修"]
 
@@ -499,3 +501,29 @@ def test_a_root_without_registers_gives_no_summary(tmp_path: Path) -> None:
     (tmp_path / "服务中心").mkdir()
     reports, outcome = run_root(tmp_path, as_of=AS_OF)
     assert reports == [] and outcome is None
+
+
+def test_data_status_tells_current_results_from_written_ones_and_lists_deleted_workbooks(copy: Path) -> None:
+    """A run with nothing new to write says 结果已是最新 (not 未写回); a workbook deleted or renamed away is listed as
+    such; one open elsewhere names its lock file and holder."""
+    reports, _ = run_root(copy, as_of=AS_OF)  # same content, same as-of: nothing to write
+    assert not any(r.written for r in reports)
+    status = {r["工作簿"]: r for r in table(copy / SUMMARY, "数据状态")}
+    readable = [r for r in status.values() if r["结果写回"] not in ("无法读取", "缺失")]
+    assert readable and all(r["结果写回"] == "结果已是最新" for r in readable)
+
+    (copy / "慈溪分公司" / "技术员工作日报表.xlsx").rename(copy / "慈溪分公司" / "技术员工作日报表-旧.xlsx")
+    (copy / "余姚分公司" / "客户商品进出登记簿.xlsx").unlink()
+    book = copy / "服务中心" / "叫修登记簿.xlsx"
+    edit_cell(book, "叫修登记", "备注", "已电话回访")
+    book.with_name(f".~lock.{book.name}#").write_text(",张三,PC-1,29.11.2026 10:00,file:///x;", encoding="utf-8")
+    run_root(copy, as_of=AS_OF)
+    status = {r["工作簿"]: r for r in table(copy / SUMMARY, "数据状态")}
+    gone = status["余姚分公司/客户商品进出登记簿.xlsx"]
+    assert gone["结果写回"] == "已删除或改名" and "最后处理于" in gone["说明"]
+    assert status["慈溪分公司/技术员工作日报表.xlsx"]["结果写回"] == "已删除或改名"
+    # the new name is a workbook too, its results already there
+    assert status["慈溪分公司/技术员工作日报表-旧.xlsx"]["结果写回"] == "结果已是最新"
+    locked = status["服务中心/叫修登记簿.xlsx"]
+    assert locked["结果写回"] == "待写回"
+    assert locked["说明"].startswith(f"文件正被 张三 (PC-1) 打开（锁文件 .~lock.{book.name}#")

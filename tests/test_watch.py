@@ -7,8 +7,6 @@ events arrive in order, so once the later change is processed the earlier events
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import io
 import os
 import shutil
@@ -16,14 +14,11 @@ import signal
 import subprocess
 import sys
 import threading
-import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import STAFF_HEADER, STAFF_ROWS, write_workbook
-from python_calamine import CalamineWorkbook
 from rich.console import Console
 from watchdog.events import (
     DirCreatedEvent,
@@ -34,124 +29,30 @@ from watchdog.events import (
     FileModifiedEvent,
     FileMovedEvent,
 )
+from watching import (
+    BRANCH,
+    CALLINS,
+    Started,
+    console_text,
+    excel_owner_file,
+    file_sha,
+    log_text,
+    record,
+    register_bytes,
+    reports_for,
+    sheets,
+    wait_for,
+    write_plain,
+    written_from,
+)
 
 import automation.summary
 import automation.watch
 from automation.pipeline import process_workbook
-from automation.sample import write_callins_workbook
 from automation.settings import Settings
-from automation.state import Record, State
-from automation.watch import DELETED, LOG_FILE, Watcher, watch
+from automation.state import Record
+from automation.watch import DELETED, watch
 from automation.watch_events import Action, Kind, classify
-
-BRANCH = "服务中心"
-CALLINS = "叫修登记簿.xlsx"
-
-
-# --- helpers ------------------------------------------------------------------------------------------------
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 15.0, what: str = "condition") -> Any:
-    """Poll ``predicate`` until it returns something truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = predicate()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
-        time.sleep(0.02)
-
-
-def register_bytes(tmp: Path, rows: int = 3, seed: int = 1, technicians: tuple[str, ...] = ("王强",)) -> bytes:
-    """The bytes of a small, clean 叫修登记簿 (written outside the watched folder)."""
-    path = tmp / f"src-{seed}-{rows}-{'-'.join(technicians)}" / CALLINS
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_callins_workbook(path, rows, as_of=dt.datetime.now(), seed=seed, technicians=list(technicians))
-    return path.read_bytes()
-
-
-def write_plain(path: Path, data: bytes) -> str:
-    """A plain in-place write (like a copy from a share); returns the content hash."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "wb") as fh:
-        fh.write(data)
-    return sha(data)
-
-
-def excel_owner_file(ansi: str, name: str) -> bytes:
-    """Excel's ``~$`` owner file: length + ANSI user name padded to 54 bytes, then the name in UTF-16LE."""
-    user = ansi.encode("ascii")
-    return bytes([len(user)]) + user.ljust(53, b" ") + len(name).to_bytes(2, "little") + name.encode("utf-16-le") + bytes(64)
-
-
-def sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def file_sha(path: Path) -> str:
-    return sha(path.read_bytes())
-
-
-def sheets(path: Path) -> list[str]:
-    return CalamineWorkbook.from_path(str(path)).sheet_names
-
-
-def record(root: Path, path: Path) -> Record | None:
-    return State(root).get(path)
-
-
-def written_from(root: Path, path: Path, content: str) -> Record | None:
-    """The state record once ``content`` was checked and results were written back."""
-    rec = record(root, path)
-    return rec if rec is not None and rec.sha256 == content and rec.written else None
-
-
-def reports_for(watcher: Watcher, path: Path) -> list:
-    return [r for r in watcher.reports if r.path == path]
-
-
-def log_text(root: Path) -> str:
-    path = root / LOG_FILE
-    return path.read_text(encoding="utf-8") if path.exists() else ""
-
-
-class Started:
-    """Watchers started by a test, stopped at its end."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.watchers: list[Watcher] = []
-        self.summaries: list[Path] = []
-
-    def __call__(self, **kwargs: Any) -> Watcher:
-        kwargs.setdefault("summary_delay", 0.2)
-        kwargs.setdefault("on_summary", self.summaries.append)
-        kwargs.setdefault("console", Console(file=io.StringIO(), width=300))
-        watcher = Watcher(self.root, **kwargs)
-        watcher.start()
-        self.watchers.append(watcher)
-        assert watcher.wait_idle(30), "catch-up at start did not finish"
-        return watcher
-
-
-@pytest.fixture
-def src(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Where test workbooks are made: outside the watched root (which is ``tmp_path``)."""
-    return tmp_path_factory.mktemp("src")
-
-
-@pytest.fixture
-def start(root: Path) -> Iterator[Started]:
-    started = Started(root)
-    yield started
-    for watcher in started.watchers:
-        watcher.stop()
-
-
-def console_text(watcher: Watcher) -> str:
-    return watcher.console.file.getvalue()
-
 
 # --- event classification (no file system) ------------------------------------------------------------------
 

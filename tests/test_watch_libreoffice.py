@@ -24,7 +24,7 @@ import pytest
 from libreoffice import convert, require_soffice
 from python_calamine import CalamineWorkbook
 from rich.console import Console
-from test_watch import record, sheets, wait_for
+from watching import record, sheets, wait_for
 
 from automation.sample import write_callins_workbook
 from automation.state import Record

@@ -327,7 +327,8 @@ def data_status(inp: SummaryInput) -> tuple[list[list[object]], list[str | None]
         register = REGISTERS[f.register].name if f.register in REGISTERS else "未识别"
         link = Link(f.path, file=link_target(inp.root, inp.summary_path, f.path))
         rows.append([f.branch, link, register, modified, f.processed, f.errors, f.warnings, status, note or None])
-    rows.extend(_gone_rows(inp, {f.path for f in inp.facts}))
+    gone = {str(r[1]): r for r in _gone_rows(inp, {f.path for f in inp.facts})}
+    rows.extend(gone.values())
     for folder in [*inp.branches, inp.head_office]:
         if folder not in present and folder != inp.head_office and not (inp.root / folder).is_dir():
             continue
@@ -335,11 +336,15 @@ def data_status(inp: SummaryInput) -> tuple[list[list[object]], list[str | None]
         for register in (r for r in REGISTERS.values() if r.at_head_office == at_head):
             if register.key not in present.get(folder, set()):
                 where = f"{folder}/{register.file_name}"
-                rows.append([folder, where, register.name, None, None, 0, 0, "缺失", f"未找到{register.name}（应为 {where}）"])
                 notes.setdefault(folder, []).append(f"缺少{register.name}")
+                if where in gone:  # one row for the file: it was deleted or renamed, and now it is missing
+                    gone[where][8] = f"{gone[where][8]}；{folder}现缺少{register.name}"
+                    continue
+                rows.append([folder, where, register.name, None, None, 0, 0, "缺失", f"未找到{register.name}（应为 {where}）"])
     order = {b: i for i, b in enumerate([*inp.branches, inp.head_office])}
     rows.sort(key=lambda r: (order.get(str(r[0]), len(order)), str(r[1].text if isinstance(r[1], Link) else r[1])))
-    fill = {"无法读取": ERROR_FILL, "缺失": ERROR_FILL, "未写回": WARNING_FILL, "待写回": WARNING_FILL}
+    fill = {"无法读取": ERROR_FILL, "缺失": ERROR_FILL, "已删除或改名": ERROR_FILL, "未写回": WARNING_FILL,
+            "待写回": WARNING_FILL}
     return rows, [fill.get(str(r[7])) for r in rows], notes
 
 
