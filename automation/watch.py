@@ -57,53 +57,23 @@ from watchdog.observers.polling import PollingObserver
 from . import watch_events as ev
 from .deployment import Deployment
 from .pipeline import WorkbookReport, process_workbook, record_of
-from .root import STATE_DIR, branch_of, discover, register_by_name, unit_folders
+from .root import branch_of, discover, register_by_name, unit_folders
 from .settings import Settings, SettingsError, load_settings
 from .state import State
 from .watch_events import Action, Item, Kind
-from .watch_waiting import CONDITIONS, FIRST_DELAY, MAX_DELAY, WaitList
+from .watch_output import LOG_FILE, MESSAGES, WatchLog, logger, one_line
+from .watch_summary import SummaryScheduler
+from .watch_waiting import CONDITIONS, WaitList
 from .writeback import clean_leftovers
-from .xlsx.locks import current_lock, describe_lock, lock_files
+from .xlsx.locks import current_lock, describe_lock
 from .xlsx.safe_write import RETRYABLE
 
-logger = logging.getLogger("automation.watch")
 # watchdog logs an error when an inotify watch is removed while its thread is reading: a harmless race.
 logging.getLogger("watchdog.observers.inotify").addFilter(lambda r: "when the thread is inactive" not in r.getMessage())
 
-LOG_FILE = Path(STATE_DIR) / "log" / "automation.log"
 DELETED = "文件已删除或所在文件夹已不存在"  # the state's error for a workbook that went away (数据状态 shows it)
 HEALTH_EVERY = 2.0  # seconds between checks that the watched folder is still there
 KEEP_REPORTS = 200  # the newest reports kept for tests and embedding; a watcher runs for months
-MESSAGES: dict[str, tuple[str, str]] = {
-    "start": ("开始监视 {root}（{mode}），按 Ctrl-C 停止", "Watching {root} ({mode}); press Ctrl-C to stop"),
-    "inotify": ("文件系统通知", "file-system events"),
-    "polling": ("轮询，每 {interval:g} 秒", "polling every {interval:g} s"),
-    "processing": ("开始处理 {name}", "Processing {name}"),
-    "counts": ("{errors} 个错误，{warnings} 个警告", "{errors} errors, {warnings} warnings"),
-    "written": ("{name}：{counts}，结果已写回", "{name}: {counts}, results written"),
-    "unchanged": ("{name}：{counts}，结果已是最新", "{name}: {counts}, results already current"),
-    "not_written": ("{name}：{counts}；未写回：{reason}", "{name}: {counts}; not written: {reason}"),
-    "unusable": ("{name}：无法处理：{error}", "{name}: cannot be processed: {error}"),
-    "crash": ("{name}：处理出错（{error}），已记录，继续监视", "{name}: processing failed ({error}); recorded, still watching"),
-    "crash_state": ("处理出错：{error}", "processing failed: {error}"),
-    "deleted": ("{name}：文件已删除或所在文件夹已不存在，已记录", "{name}: file deleted or its folder is gone; recorded"),
-    "gone": ("监视目录 {root} 不可用（已删除或网络共享断开），等待恢复…",
-             "{root} is not available (deleted or share disconnected); waiting for it to come back…"),
-    "back": ("监视目录 {root} 已恢复，补处理期间的变更", "{root} is back; catching up on changes"),
-    "summary": ("汇总已更新（{seconds:.1f} 秒）", "Summary rebuilt ({seconds:.1f} s)"),
-    "summary_copy": ("汇总未替换：{reason}", "Summary not replaced: {reason}"),
-    "summary_failed": ("汇总更新失败：{error}；稍后自动重试", "Summary could not be rebuilt: {error}; retried later"),
-    "state_failed": ("{name}：{error}；稍后自动重试", "{name}: {error}; retried later"),
-    "stale_lock": ("{name}：{reason}", "{name}: {reason}"),
-    "cleaned": ("清理了上次异常退出遗留的 {count} 个临时文件（完整的旧版本已存入历史）",
-                "Cleaned {count} temporary files left by an earlier crash (complete versions kept in history)"),
-    "settings_bad": ("设置文件有误，沿用之前的设置：{error}", "Bad settings file, keeping the previous settings: {error}"),
-    "settings": ("设置已更改，重新处理全部登记簿", "Settings changed; processing every register again"),
-    "loop_error": ("监视出错（{error}），已记录，继续监视", "Watcher error ({error}); recorded, still watching"),
-    "stopping": ("正在停止：完成当前写入后退出…", "Stopping: finishing the write in flight…"),
-    "stopped": ("已停止监视", "Stopped watching"),
-    "no_root": ("监视目录不存在：{root}", "Folder to watch does not exist: {root}"),
-}
 
 
 class _Handler(FileSystemEventHandler):
@@ -141,9 +111,6 @@ class Watcher:
         self.root = Path(os.path.abspath(root))
         self.polling = polling
         self.interval = interval
-        self.console = console if console is not None else Console()
-        self.on_summary = on_summary
-        self.summary_delay = summary_delay
         self.debounce = debounce
         self.pending_poll = pending_poll
         try:
@@ -152,24 +119,15 @@ class Watcher:
             self.settings = Settings()
         self._reports: collections.deque[WorkbookReport] = collections.deque(maxlen=KEEP_REPORTS)
         self._skipped: collections.deque[Path] = collections.deque(maxlen=KEEP_REPORTS)
-        self.summaries = 0
         self._cond = threading.Condition()
         self._items: dict[Path, Item] = {}
         self._waiting = WaitList(pending_poll)
         self._stale_reported: set[Path] = set()  # stale locks already named in the log
-        self._summary_retry_at: float | None = None  # the summary could not be written: try again then
-        self._summary_backoff = 0.0
         self._own: dict[Path, str] = {}  # content we wrote, in case the state database could not be updated
         self._stopping = False
         self._busy = False
         self._catchup: set[Path] | None = None  # folders to catch up on (the root: all of them)
-        self._summary_at: float | None = None
         self._settings_at: float | None = None  # automation.toml changed: read it once it is quiet
-        self._summary_requested = False
-        self._summary_running = False
-        self._summary_waiting = False  # a summary copy waits for the summary's reader to close it
-        self._summary_retried = False
-        self._next_pending_poll = 0.0  # the summary copy's lock is looked at then
         self._next_health = 0.0
         self._connected = False
         self._was_connected = False
@@ -177,22 +135,26 @@ class Watcher:
         self._watches: dict[Path, tuple[ObservedWatch, tuple[int, int]]] = {}  # folder -> (watch, identity)
         self._handler = _Handler(self)
         self._threads: list[threading.Thread] = []
-        self._log_handler: logging.Handler | None = None
-        self._log_level = logging.NOTSET
+        names = (f"automation-watch-{id(self):x}", f"automation-summary-{id(self):x}")
+        self._log = WatchLog(self.root, console if console is not None else Console(), lambda: self.settings.language,
+                             names)
+        self._summary = SummaryScheduler(self.root, self._cond, self._log, lambda: self.settings, delay=summary_delay,
+                                         poll=pending_poll, on_summary=on_summary)
 
     # --- life cycle -----------------------------------------------------------------------------------------
 
     def start(self) -> None:
-        self._attach_log()
+        self._log.attach()
         self._clean_leftovers()
         self._observer = PollingObserver(timeout=self.interval) if self.polling else Observer()
         self._observer.start()
         self._sync_watches()
-        self._say("start", root=self.root, mode=self._text("polling", interval=self.interval) if self.polling
-                  else self._text("inotify"))
+        self._log.say("start", root=self.root, mode=self._log.text("polling", interval=self.interval) if self.polling
+                  else self._log.text("inotify"))
         self._threads = [
             threading.Thread(target=self._run, name=f"automation-watch-{id(self):x}", daemon=True),
-            threading.Thread(target=self._summary_loop, name=f"automation-summary-{id(self):x}", daemon=True),
+            threading.Thread(target=self._summary.loop, args=(lambda: self._stopping,),
+                             name=f"automation-summary-{id(self):x}", daemon=True),
         ]
         for thread in self._threads:
             thread.start()
@@ -210,8 +172,8 @@ class Watcher:
             with contextlib.suppress(Exception):
                 self._observer.stop()
                 self._observer.join(timeout)
-        self._say("stopped")
-        self._detach_log()
+        self._log.say("stopped")
+        self._log.detach()
 
     def __enter__(self) -> Watcher:
         self.start()
@@ -255,14 +217,22 @@ class Watcher:
             return list(self._reports)
 
     @property
+    def summaries(self) -> int:
+        """How many times the summary was built."""
+        return self._summary.builds
+
+    @property
+    def console(self) -> Console:
+        return self._log.console
+
+    @property
     def skipped(self) -> list[Path]:
         with self._cond:
             return list(self._skipped)
 
     def _idle(self) -> bool:
-        return not (self._items or self._busy or self._catchup or self._summary_at is not None
-                    or self._settings_at is not None
-                    or self._summary_requested or self._summary_running)
+        return not (self._items or self._busy or self._catchup or self._settings_at is not None
+                    or self._summary.busy())
 
     # --- events ---------------------------------------------------------------------------------------------
 
@@ -271,14 +241,14 @@ class Watcher:
             for action in ev.classify(event, self.root, self.settings):
                 self._act(action)
         except Exception:  # noqa: BLE001 - an odd event must never stop the observer thread
-            logger.exception("event %r", event, extra={"watcher": id(self)})
+            logger.exception("event %r", event, extra=self._log.extra)
 
     def _act(self, action: Action) -> None:
         if action.kind is Kind.CHANGED:
             self._enqueue(action.path, delay=self.debounce)
         elif action.kind is Kind.LOCK_RELEASED:
-            if self._summary_waiting and action.path == (self.root / self.settings.summary).parent:
-                self._check_summary_copy(after_build=False)
+            if self._summary.is_summary_folder(action.path):
+                self._summary.look_at_copy()
             with self._cond:
                 ready = self._waiting.due(time.monotonic(), folder=action.path)
             for path in ready:
@@ -327,8 +297,8 @@ class Watcher:
             try:
                 self._work(ready)
             except Exception as exc:  # noqa: BLE001 - the watcher never dies
-                logger.exception("watcher loop", extra={"watcher": id(self)})
-                self._say("loop_error", level=logging.ERROR, error=_one_line(exc))
+                logger.exception("watcher loop", extra=self._log.extra)
+                self._log.say("loop_error", level=logging.ERROR, error=one_line(exc))
                 with self._cond:
                     self._cond.wait(1.0)
             finally:
@@ -342,30 +312,18 @@ class Watcher:
             now = time.monotonic()
             ready = sorted((i for i in self._items.values() if i.due <= now), key=lambda i: i.due)
             waiting_wake = self._waiting.next_wake()
-            periodic = (now >= self._next_health or (self._summary_waiting and now >= self._next_pending_poll)
+            periodic = (now >= self._next_health or self._summary.copy_look_due(now)
                         or (waiting_wake is not None and now >= waiting_wake)
                         or (self._settings_at is not None and now >= self._settings_at))
             if ready or periodic or self._catchup:
                 for item in ready:
                     del self._items[item.path]
                 return ready
-            if self._summary_at is not None and now >= self._summary_at and not self._items:
-                self._summary_at = None
-                self._summary_requested = True
-                self._cond.notify_all()
-            if self._summary_retry_at is not None and now >= self._summary_retry_at:
-                self._summary_retry_at = None
-                self._summary_requested = True
-                self._cond.notify_all()
+            self._summary.tick(now, queue_empty=not self._items)
             wakes = [self._next_health, *(i.due for i in self._items.values())]
-            if self._summary_waiting:
-                wakes.append(self._next_pending_poll)
             if waiting_wake is not None:
                 wakes.append(waiting_wake)
-            if self._summary_at is not None:
-                wakes.append(self._summary_at)
-            if self._summary_retry_at is not None:
-                wakes.append(self._summary_retry_at)
+            wakes.extend(self._summary.wakes())
             if self._settings_at is not None:
                 wakes.append(self._settings_at)
             self._cond.wait(max(min(wakes) - now, 0.005))
@@ -383,9 +341,8 @@ class Watcher:
             folders, self._catchup = self._catchup, None
         if folders and self._connected:
             self._catch_up(None if self.root in folders else folders)
-        if self._summary_waiting and now >= self._next_pending_poll:
-            self._next_pending_poll = now + self.pending_poll
-            self._check_summary_copy(after_build=False)
+        if self._summary.copy_look_due(now):
+            self._summary.look_at_copy()
         with self._cond:
             due = self._waiting.due(now)
             locked = self._waiting.paths("locked")
@@ -405,7 +362,7 @@ class Watcher:
                 if new or item.force:
                     batch.append((item, sha, new))
                 else:
-                    logger.debug("unchanged content, skipped: %s", item.path, extra={"watcher": id(self)})
+                    logger.debug("unchanged content, skipped: %s", item.path, extra=self._log.extra)
                     with self._cond:
                         self._skipped.append(item.path)
         if batch:
@@ -444,15 +401,15 @@ class Watcher:
                     self._enqueue(target, delay=0, force=True)
 
     def _process_one(self, deployment: Deployment, path: Path, sha: str | None) -> WorkbookReport | None:
-        name = self._name(path)
-        logger.info(self._text("processing", name=name), extra={"watcher": id(self)})
+        name = self._log.name(path)
+        logger.info(self._log.text("processing", name=name), extra=self._log.extra)
         try:
             report = process_workbook(deployment, path, write=True)
         except Exception as exc:  # noqa: BLE001 - one job's crash is recorded; the others go on
-            logger.exception("processing %s", name, extra={"watcher": id(self)})
+            logger.exception("processing %s", name, extra=self._log.extra)
             self._record_crash(path, exc)
-            self._say("crash", level=logging.ERROR, name=name, error=_one_line(exc))
-            self._schedule_summary()
+            self._log.say("crash", level=logging.ERROR, name=name, error=one_line(exc))
+            self._summary.schedule()
             return None
         if report.error_zh is not None and report.sha256 is None and sha is not None and ev.content_hash(path) == sha:
             # Remember unusable content too, so it is not read again at every restart.
@@ -471,30 +428,30 @@ class Watcher:
                 self._stale_reported.discard(path)
             self._cond.notify_all()
         self._report(report, name)
-        self._schedule_summary()
+        self._summary.schedule()
         return report
 
     def _report(self, report: WorkbookReport, name: str) -> None:
         lang = self.settings.language
         if report.state_error is not None:
-            self._say("state_failed", level=logging.ERROR, name=name, error=report.state_error.message(lang))
+            self._log.say("state_failed", level=logging.ERROR, name=name, error=report.state_error.message(lang))
         if report.error_zh is not None:
-            self._say("unusable", level=logging.WARNING, name=name, error=report.error(lang))
+            self._log.say("unusable", level=logging.WARNING, name=name, error=report.error(lang))
             return
-        counts = self._text("counts", errors=report.errors, warnings=report.warnings)
+        counts = self._log.text("counts", errors=report.errors, warnings=report.warnings)
         level = logging.WARNING if report.errors else logging.INFO
         if report.written:
-            self._say("written", level=level, name=name, counts=counts)
+            self._log.say("written", level=level, name=name, counts=counts)
         elif report.reason is None:
-            self._say("unchanged", level=level, name=name, counts=counts)
+            self._log.say("unchanged", level=level, name=name, counts=counts)
         else:
             reason = report.reason_en if lang == "en" and report.reason_en else report.reason
-            self._say("not_written", level=logging.WARNING, name=name, counts=counts, reason=reason)
+            self._log.say("not_written", level=logging.WARNING, name=name, counts=counts, reason=reason)
 
     def _record_crash(self, path: Path, exc: Exception) -> None:
         zh, en = MESSAGES["crash_state"]
-        report = WorkbookReport(path=path, name=self._name(path), register=None, branch=branch_of(path, self.root) or None,
-                                error_zh=zh.format(error=_one_line(exc)), error_en=en.format(error=_one_line(exc)))
+        report = WorkbookReport(path=path, name=self._log.name(path), register=None, branch=branch_of(path, self.root) or None,
+                                error_zh=zh.format(error=one_line(exc)), error_en=en.format(error=one_line(exc)))
         with self._cond:
             self._reports.append(report)
         with contextlib.suppress(Exception):
@@ -514,8 +471,8 @@ class Watcher:
             state.save(dataclasses.replace(
                 record, sha256=None, written_sha256=None, written=False, reason=None, error=DELETED,
                 processed=dt.datetime.now().isoformat(timespec="seconds")))
-            self._say("deleted", level=logging.WARNING, name=self._name(path))
-            self._schedule_summary()
+            self._log.say("deleted", level=logging.WARNING, name=self._log.name(path))
+            self._summary.schedule()
 
     def _name_stale_locks(self, locked: set[Path]) -> None:
         """Name, once, each lock that has become probably stale while its write waited (with the unlock command)."""
@@ -525,7 +482,7 @@ class Watcher:
                 self._stale_reported.add(path)
                 reason = describe_lock(lock, path, stale_hours=self.settings.stale_lock_hours,
                                        lang=self.settings.language)
-                self._say("stale_lock", level=logging.WARNING, name=self._name(path), reason=reason)
+                self._log.say("stale_lock", level=logging.WARNING, name=self._log.name(path), reason=reason)
 
     def _clean_leftovers(self) -> None:
         """Temporary files of a process killed mid-write (the last run of this watcher, say) are cleared at start."""
@@ -534,7 +491,7 @@ class Watcher:
         except OSError:
             return
         if cleaned:
-            self._say("cleaned", level=logging.WARNING, count=len(cleaned))
+            self._log.say("cleaned", level=logging.WARNING, count=len(cleaned))
 
     def _dependents(self, register: str, path: Path) -> list[Path]:
         scope, keys = ev.DEPENDENTS[register]
@@ -583,21 +540,21 @@ class Watcher:
                 self._enqueue(candidate, delay=0)  # deleted while we were away: recorded once confirmed
         if folders is None:
             if ev.summary_stale(self.root, self.settings, records.values()):
-                self._schedule_summary()
-            self._check_summary_copy(after_build=False)
+                self._summary.schedule()
+            self._summary.look_at_copy()
 
     def _reload_settings(self) -> None:
         try:
             settings = load_settings(self.root)
         except SettingsError as exc:
-            self._say("settings_bad", level=logging.ERROR, error=exc.message(self.settings.language))
+            self._log.say("settings_bad", level=logging.ERROR, error=exc.message(self.settings.language))
             return
         except OSError:
             return
         if settings == self.settings:
             return
         self.settings = settings
-        self._say("settings")
+        self._log.say("settings")
         for source in discover(self.root, settings):
             if ev.is_workbook(source.path, self.root, settings):
                 self._enqueue(source.path, delay=self.debounce, force=True)
@@ -613,7 +570,7 @@ class Watcher:
             self._unwatch(list(self._watches))
             if self._connected:
                 self._connected = False
-                self._say("gone", level=logging.WARNING, root=self.root)
+                self._log.say("gone", level=logging.WARNING, root=self.root)
             return
         self._next_health = now + max(HEALTH_EVERY, self.interval)
         assert self._observer is not None
@@ -631,7 +588,7 @@ class Watcher:
             try:
                 watch = self._observer.schedule(self._handler, str(folder), recursive=False, event_filter=ev.EVENT_FILTER)
             except OSError as exc:
-                logger.warning("cannot watch %s: %s", folder, exc, extra={"watcher": id(self)})
+                logger.warning("cannot watch %s: %s", folder, exc, extra=self._log.extra)
                 self._next_health = now + self.interval
                 continue
             self._watches[folder] = (watch, identity)
@@ -640,9 +597,9 @@ class Watcher:
             self._connected = True
             changed.add(self.root)
             if self._was_connected:
-                self._detach_log()  # the log file may have gone with the folder
-                self._attach_log()
-                self._say("back", root=self.root)
+                self._log.detach()  # the log file may have gone with the folder
+                self._log.attach()
+                self._log.say("back", root=self.root)
             self._was_connected = True
         if changed:  # looked at after the watch is in place, so nothing written meanwhile is missed
             with self._cond:
@@ -657,141 +614,6 @@ class Watcher:
 
     def _folders(self) -> list[Path]:
         return unit_folders(self.root)
-
-    # --- summary --------------------------------------------------------------------------------------------
-
-    def _schedule_summary(self) -> None:
-        with self._cond:
-            self._summary_at = time.monotonic() + self.summary_delay
-            self._cond.notify_all()
-
-    def _summary_loop(self) -> None:
-        while True:
-            with self._cond:
-                while not (self._summary_requested or self._stopping):
-                    self._cond.wait()
-                if self._stopping:
-                    return
-                self._summary_requested = False
-                self._summary_running = True
-            ran = True
-            try:
-                started = time.monotonic()
-                failure = self._build_summary()
-                if failure is None:
-                    self._say("summary", seconds=time.monotonic() - started)
-                    self._summary_retry(None)
-                else:
-                    self._say("summary_failed", level=logging.ERROR, error=failure)
-                    self._summary_retry(time.monotonic())
-            except Exception as exc:  # noqa: BLE001 - a failed summary is logged; the watcher goes on
-                logger.exception("summary", extra={"watcher": id(self)})
-                self._say("summary_failed", level=logging.ERROR, error=_one_line(exc))
-                self._summary_retry(time.monotonic())
-            finally:
-                with contextlib.suppress(Exception):
-                    self._check_summary_copy(after_build=True)
-                with self._cond:
-                    self._summary_running = False
-                    self.summaries += int(ran)
-                    self._cond.notify_all()
-
-    def _check_summary_copy(self, *, after_build: bool) -> None:
-        """A timestamped copy beside the summary means it was open when built: rebuild once its lock is gone. Right
-        after a build that left a copy without a lock (closed meanwhile, or not replaceable for another reason) it
-        is retried once, never in a loop."""
-        if not ev.summary_copy_waiting(self.root, self.settings):
-            self._summary_waiting = self._summary_retried = False
-        elif lock_files(self.root / self.settings.summary):
-            with self._cond:
-                self._summary_waiting, self._summary_retried = True, False
-                self._next_pending_poll = min(self._next_pending_poll, time.monotonic() + self.pending_poll)
-                self._cond.notify_all()
-        else:
-            self._summary_waiting = False
-            if not (after_build and self._summary_retried):
-                self._summary_retried = after_build
-                self._schedule_summary()
-
-    def _build_summary(self) -> str | None:
-        """Build the summary; None when it was written (or, open elsewhere, its copy was), else why not."""
-        if self.on_summary is not None:
-            self.on_summary(self.root)
-            return None
-        from . import summary  # imported when first needed: a watcher starts quickly
-
-        outcome = summary.build_summary(self.root, as_of=None)
-        if outcome is None or outcome.written:
-            return None
-        if outcome.copy is not None:  # open elsewhere: the copy is there and the summary follows when it closes
-            self._say("summary_copy", level=logging.WARNING, reason=outcome.message(self.settings.language))
-            return None
-        return outcome.message(self.settings.language) or "?"
-
-    def _summary_retry(self, failed_at: float | None) -> None:
-        """After a summary that could not be written, try again with back-off (2 s doubling to 5 min); a retry does
-        not keep the watcher from being idle."""
-        with self._cond:
-            if failed_at is None:
-                self._summary_backoff, self._summary_retry_at = 0.0, None
-                return
-            self._summary_backoff = min(max(self._summary_backoff * 2, FIRST_DELAY), MAX_DELAY)
-            self._summary_retry_at = failed_at + self._summary_backoff
-            self._cond.notify_all()
-
-    # --- output ---------------------------------------------------------------------------------------------
-
-    def _text(self, key: str, **fields: Any) -> str:
-        zh, en = MESSAGES[key]
-        return (en if self.settings.language == "en" else zh).format(**fields)
-
-    def _say(self, key: str, *, level: int = logging.INFO, **fields: Any) -> None:
-        """One line on the console and in the log."""
-        message = self._text(key, **fields)
-        logger.log(level, message, extra={"watcher": id(self)})
-        style = {logging.WARNING: "yellow", logging.ERROR: "bold red"}.get(level, "")
-        with contextlib.suppress(Exception):
-            self.console.print(Text(f"{dt.datetime.now():%H:%M:%S} {message}", style=style), soft_wrap=True)
-
-    def _name(self, path: Path) -> str:
-        try:
-            return path.relative_to(self.root).as_posix()
-        except ValueError:
-            return path.name
-
-    def _attach_log(self) -> None:
-        path = self.root / LOG_FILE
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            handler: logging.Handler = logging.handlers.RotatingFileHandler(
-                path, maxBytes=2_000_000, backupCount=5, encoding="utf-8", delay=True)
-        except OSError:
-            return  # a read-only share: console only
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        names = {f"automation-watch-{id(self):x}", f"automation-summary-{id(self):x}"}
-        handler.addFilter(lambda r: getattr(r, "watcher", None) == id(self) or r.threadName in names)
-        package = logging.getLogger("automation")
-        self._log_level = package.level
-        if package.level == logging.NOTSET or package.level > logging.INFO:
-            package.setLevel(logging.INFO)
-        package.addHandler(handler)
-        self._log_handler = handler
-
-    def _detach_log(self) -> None:
-        if self._log_handler is not None:
-            package = logging.getLogger("automation")
-            package.removeHandler(self._log_handler)
-            package.setLevel(self._log_level)
-            self._log_handler.close()
-            self._log_handler = None
-
-
-# --- helpers ------------------------------------------------------------------------------------------------
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0][:200]}" if text else type(exc).__name__
 
 
 # --- the command --------------------------------------------------------------------------------------------
@@ -834,7 +656,7 @@ def watch(
         watcher.start()
         while not stop.wait(1.0):
             pass
-        watcher._say("stopping")
+        watcher._log.say("stopping")
     finally:
         try:
             watcher.stop()

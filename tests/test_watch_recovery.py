@@ -42,7 +42,6 @@ from automation.xlsx import safe_write
 @pytest.fixture
 def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(watch_waiting, "FIRST_DELAY", 0.2)
-    monkeypatch.setattr("automation.watch.FIRST_DELAY", 0.2)
 
 
 def checked_not_written(root: Path, book: Path, content: str, code: str):
