@@ -166,7 +166,7 @@ def supports_no_replace(folder: Path) -> bool:
     except OSError:
         return False
     if device not in _NO_REPLACE_BY_DEVICE:
-        a, b = folder / f".~probe-{os.getpid()}-a", folder / f".~probe-{os.getpid()}-b"
+        a, b = folder / f".~tmp-probe-{os.getpid()}-a", folder / f".~tmp-probe-{os.getpid()}-b"
         try:
             a.write_bytes(b"")
             b.write_bytes(b"")
