@@ -47,6 +47,7 @@ AsOf = Annotated[
 ]
 Json = Annotated[bool, typer.Option("--json", help="输出 JSON（§9 格式）。 Print one JSON object.")]
 NoWrite = Annotated[bool, typer.Option("--no-write", help="只校验，不写回结果表。 Check only; write nothing back.")]
+Root = Annotated[Path, typer.Argument(help="部署根目录。 Deployment root.")]
 
 
 class UsageError(BilingualError):
@@ -68,6 +69,11 @@ def parse_as_of(text: str | None) -> dt.datetime:
         f"--as-of 的值「{text}」无法识别，应为 2026-11-29 或 2026-11-29 10:00",
         f"--as-of value '{text}' is not understood; use 2026-11-29 or 2026-11-29 10:00",
     )
+
+
+def _require_root(root: Path) -> None:
+    if not root.is_dir():
+        raise UsageError(f"根目录不存在：{root}", f"root folder does not exist: {root}")
 
 
 def _check_lang(lang: str) -> str:
@@ -192,7 +198,7 @@ def validate_command(
 
 @app.command("run")
 def run_command(
-    root: Annotated[Path, typer.Argument(help="部署根目录。 Deployment root.")] = DEFAULT_ROOT,
+    root: Root = DEFAULT_ROOT,
     as_json: Json = False,
     as_of: AsOf = None,
     no_write: NoWrite = False,
@@ -215,8 +221,7 @@ def _run_everything(
 ) -> tuple[list[WorkbookReport], SummaryOutcome | None]:
     from .summary import run_root, summary_sources
 
-    if not root.is_dir():
-        raise UsageError(f"根目录不存在：{root}", f"root folder does not exist: {root}")
+    _require_root(root)
     settings = load_settings(root)
     total = len(summary_sources(root, settings))
     if not total:
@@ -242,7 +247,7 @@ def _print_summary(outcome: SummaryOutcome | None, lang: str) -> None:
 
 @app.command("consolidate")
 def consolidate_command(
-    root: Annotated[Path, typer.Argument(help="部署根目录。 Deployment root.")] = DEFAULT_ROOT,
+    root: Root = DEFAULT_ROOT,
     as_of: AsOf = None,
     lang: Lang = "zh",
 ) -> None:
@@ -250,8 +255,7 @@ def consolidate_command(
     from .summary import build_summary
 
     lang = _check_lang(lang)
-    if not root.is_dir():
-        raise UsageError(f"根目录不存在：{root}", f"root folder does not exist: {root}")
+    _require_root(root)
     outcome = build_summary(root, as_of=parse_as_of(as_of) if as_of else None)
     _print_summary(outcome, lang)
     raise typer.Exit(EXIT_OK if outcome.written or outcome.copy is not None else EXIT_UNUSABLE)
@@ -268,15 +272,14 @@ def watch_command(
     """监视文件夹：保存即校验并写回结果。 Watch ROOT: check and write back each register when it is saved."""
     from .watch import watch
 
-    if not root.is_dir():
-        raise UsageError(f"根目录不存在：{root}", f"root folder does not exist: {root}")
+    _require_root(root)
     load_settings(root)
     raise typer.Exit(watch(root, polling=polling, interval=interval, console=console))
 
 
 @app.command("status")
 def status_command(
-    root: Annotated[Path, typer.Argument(help="部署根目录。 Deployment root.")] = DEFAULT_ROOT,
+    root: Root = DEFAULT_ROOT,
     as_json: Json = False,
     lang: Lang = "zh",
 ) -> None:
@@ -284,8 +287,7 @@ def status_command(
     from .status import waiting_workbooks
 
     lang = _check_lang(lang)
-    if not root.is_dir():
-        raise UsageError(f"根目录不存在：{root}", f"root folder does not exist: {root}")
+    _require_root(root)
     settings = load_settings(root)
     now = dt.datetime.now()
     waiting = waiting_workbooks(root, settings, now)

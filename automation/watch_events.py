@@ -28,7 +28,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import enum
-import hashlib
 import os
 import stat
 import zipfile
@@ -52,6 +51,7 @@ from .root import STATE_DIR, is_ignored
 from .settings import SETTINGS_FILE, Settings
 from .state import Record, State
 from .xlsx.read import EXCEL_SUFFIXES
+from .xlsx.safe_write import sha256_of
 
 # Only these reach the watcher: opened / closed-without-write / attribute events are noise (our own reads
 # produce them), and leaving them out of the inotify mask keeps an idle watcher idle.
@@ -208,14 +208,8 @@ def folder_identity(path: Path) -> tuple[int, int] | None:
 
 
 def content_hash(path: Path) -> str | None:
-    digest = hashlib.sha256()
-    try:
-        with open(path, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
-    except OSError:
-        return None
-    return digest.hexdigest()
+    """SHA-256 of a workbook's content; None when it cannot be read (gone, or unreadable for now)."""
+    return sha256_of(path)
 
 
 def zip_complete(path: Path) -> bool:

@@ -9,20 +9,12 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from watching import excel_owner_file
 
 from automation.xlsx import locks
 from automation.xlsx.locks import current_lock, describe_lock, format_age, lock_files, lock_holder
 
 LIBREOFFICE_LOCK = ",张三,DESKTOP-1,29.11.2026 10:00,file:///C:/Users/zhang/AppData/Roaming/LibreOffice/4;"
-
-
-def excel_owner_file(ansi: bytes, utf16_name: str | None = None) -> bytes:
-    """An Excel ``~$`` owner file: length byte + ANSI name padded to 54, then optionally length + UTF-16LE."""
-    head = (bytes([len(ansi)]) + ansi).ljust(54, b" ")
-    if utf16_name is None:
-        return head.ljust(162, b" ")
-    tail = len(utf16_name).to_bytes(2, "little") + utf16_name.encode("utf-16-le")
-    return (head + tail).ljust(162, b" ")
 
 
 @pytest.fixture

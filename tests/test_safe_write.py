@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from watching import excel_owner_file
 
 from automation.xlsx import safe_write as sw
 from automation.xlsx import swap
@@ -26,15 +27,6 @@ from automation.xlsx.safe_write import (
 
 ORIGINAL = b"PK\x03\x04 original workbook bytes"
 LIBREOFFICE_LOCK = ",张三,DESKTOP-1,29.11.2026 10:00,file:///C:/Users/zhang/AppData/Roaming/LibreOffice/4;"
-
-
-def excel_owner_file(ansi: bytes, utf16_name: str | None = None) -> bytes:
-    """An Excel ``~$`` owner file: length byte + ANSI name padded to 54, then optionally length + UTF-16LE."""
-    head = (bytes([len(ansi)]) + ansi).ljust(54, b" ")
-    if utf16_name is None:
-        return head.ljust(162, b" ")
-    tail = len(utf16_name).to_bytes(2, "little") + utf16_name.encode("utf-16-le")
-    return (head + tail).ljust(162, b" ")
 
 
 def append_marker(data: bytes) -> bytes:
@@ -531,7 +523,7 @@ def test_file_system_without_exchange_falls_back_to_check_then_rename(
         raise swap.ExchangeUnsupported(errno.EINVAL, "Invalid argument")
 
     monkeypatch.setattr(swap, "exchange", unsupported)
-    monkeypatch.setattr(swap, "supports_no_replace", lambda folder: False)
+    monkeypatch.setattr(swap, "supports_no_replace", lambda folder, scratch=None: False)
     outcome = safe_replace(book, append_marker, history_dir=history)
     assert outcome.written and book.read_bytes() == ORIGINAL + b"+results"
     assert [p.read_bytes() for p in history_files(history)] == [ORIGINAL]

@@ -14,6 +14,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from watching import excel_owner_file
 
 from automation.cli import main
 from automation.sample.guard import MARKER
@@ -25,10 +26,8 @@ AS_OF = "2026-11-27 16:00"
 
 def excel_lock(workbook: Path, name: str = "张三", hours_old: float = 0.0) -> Path:
     """Excel's owner file ``~$<name>`` naming its holder, made ``hours_old`` hours ago."""
-    user = b"zhang"
-    raw = bytes([len(user)]) + user.ljust(53, b" ") + len(name).to_bytes(2, "little") + name.encode("utf-16-le")
     lock = workbook.with_name(f"~${workbook.name}")
-    lock.write_bytes(raw.ljust(162, b" "))
+    lock.write_bytes(excel_owner_file("zhang", name))
     when = (dt.datetime.now() - dt.timedelta(hours=hours_old)).timestamp()
     os.utime(lock, (when, when))
     return lock

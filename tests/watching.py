@@ -53,10 +53,27 @@ def write_plain(path: Path, data: bytes) -> str:
     return sha(data)
 
 
-def excel_owner_file(ansi: str, name: str) -> bytes:
-    """Excel's ``~$`` owner file: length + ANSI user name padded to 54 bytes, then the name in UTF-16LE."""
-    user = ansi.encode("ascii")
-    return bytes([len(user)]) + user.ljust(53, b" ") + len(name).to_bytes(2, "little") + name.encode("utf-16-le") + bytes(64)
+def excel_owner_file(ansi: bytes | str, utf16_name: str | None = None) -> bytes:
+    """Excel's ``~$`` owner file: a length byte and the ANSI user name padded to 54 bytes, then (newer Excel) the
+    name's length and the name in UTF-16LE, padded to 162 bytes."""
+    raw = ansi.encode("ascii") if isinstance(ansi, str) else ansi
+    head = (bytes([len(raw)]) + raw).ljust(54, b" ")
+    if utf16_name is None:
+        return head.ljust(162, b" ")
+    return (head + len(utf16_name).to_bytes(2, "little") + utf16_name.encode("utf-16-le")).ljust(162, b" ")
+
+
+def rss_bytes() -> int:
+    """Resident set size of this process now (Linux /proc), else the peak from ``resource``."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def sha(data: bytes) -> str:

@@ -127,7 +127,8 @@ def fingerprint(path: Path, data: bytes | None = None) -> Fingerprint:
     return Fingerprint(st.st_size, st.st_mtime_ns, hashlib.sha256(data).hexdigest(), st.st_ino)
 
 
-def _sha_of(path: Path) -> str | None:
+def sha256_of(path: Path) -> str | None:
+    """SHA-256 of a file's content, read in blocks; None when it cannot be read."""
     digest = hashlib.sha256()
     try:
         with open(path, "rb") as fh:
@@ -148,7 +149,7 @@ def _same_stat(path: Path, before: Fingerprint) -> bool:
 
 def _unchanged(path: Path, before: Fingerprint) -> bool:
     # mtime can be coarse (FAT, network shares): the hash is the real proof.
-    return _same_stat(path, before) and _sha_of(path) == before.sha256
+    return _same_stat(path, before) and sha256_of(path) == before.sha256
 
 
 # --- messages ---------------------------------------------------------------------------------------------
@@ -448,7 +449,7 @@ def _settle_displaced(displaced: Path, ours: str, workbook: Path, history_dir: P
     """After an undone exchange: our own bytes are dropped, anyone else's version is kept in history."""
     if not displaced.exists():
         return
-    if _sha_of(displaced) == ours:
+    if sha256_of(displaced) == ours:
         _discard(displaced)
     else:
         keep_in_history(displaced, workbook, history_dir)
@@ -466,7 +467,7 @@ def _give_back(path: Path, displaced: Path, ours: str, history_dir: Path) -> Non
         except OSError:
             _settle_displaced(displaced, ours, path, history_dir)
             raise
-        if _sha_of(displaced) == ours:
+        if sha256_of(displaced) == ours:
             break
     _settle_displaced(displaced, ours, path, history_dir)
 
@@ -488,7 +489,7 @@ def _capture_and_place(path: Path, tmp: Path, ours: str, before: Fingerprint, hi
     replaces). Nobody can ever open the new version while a newer save exists; for those microseconds the name is
     empty, which a program opening or saving it copes with (a save simply creates it, and wins)."""
     captured = temp_path(path, history_dir)
-    if not swap.supports_no_replace(captured.parent):
+    if not swap.supports_no_replace(captured.parent, lambda tag: temp_path(captured.with_name(tag), history_dir)):
         raise swap.ExchangeUnsupported(errno.ENOTSUP, "no atomic no-replace rename here", str(path))
     try:
         os.rename(path, captured)  # captured is a fresh name: nothing to replace there
@@ -505,7 +506,7 @@ def _capture_and_place(path: Path, tmp: Path, ours: str, before: Fingerprint, hi
     except OSError:
         _put_back(captured, path, history_dir)
         raise
-    if _sha_of(captured) != before.sha256:  # same inode, size and mtime, other bytes: a same-tick rewrite
+    if sha256_of(captured) != before.sha256:  # same inode, size and mtime, other bytes: a same-tick rewrite
         _give_back(path, captured, ours, history_dir)
         return "changed", None
     return "ok", captured
@@ -537,11 +538,7 @@ def _exchange(path: Path, tmp: Path, ours: str, before: Fingerprint, history_dir
                 raise
             return "changed", None  # renamed away for a moment by a save in progress, or deleted: look again
         except PermissionError as exc:
-            if not _RETRY_DENIED:
-                raise
-            if delay is None:
-                raise _error("busy", path) from exc
-            time.sleep(delay)
+            _wait_if_denied_for_a_moment(exc, delay, path)
         # Whoever held the file may have opened or saved it: never overwrite that.
         if (held := _locked(path, attempts, stale_hours)) is not None:
             return held, None
@@ -551,7 +548,7 @@ def _exchange(path: Path, tmp: Path, ours: str, before: Fingerprint, history_dir
         _give_back(path, tmp, ours, history_dir)
         return "changed", None
     held = _locked(path, attempts, stale_hours)
-    if held is None and _sha_of(tmp) == before.sha256:
+    if held is None and sha256_of(tmp) == before.sha256:
         return "ok", tmp
     _give_back(path, tmp, ours, history_dir)
     return held or "changed", None
@@ -569,12 +566,18 @@ def _rename_over(path: Path, tmp: Path, before: Fingerprint, attempts: int, stal
             os.replace(tmp, path)
             return "ok"
         except PermissionError as exc:
-            if not _RETRY_DENIED:
-                raise
-            if delay is None:
-                raise _error("busy", path) from exc
-            time.sleep(delay)
+            _wait_if_denied_for_a_moment(exc, delay, path)
     return "changed"  # not reached
+
+
+def _wait_if_denied_for_a_moment(exc: PermissionError, delay: float | None, path: Path) -> None:
+    """A denied replace: on Windows another program (a virus scanner, an indexer) may hold the file for a moment,
+    so wait ``delay`` before the next try (None: no tries left, "busy"); elsewhere it is a permission problem."""
+    if not _RETRY_DENIED:
+        raise exc
+    if delay is None:
+        raise _error("busy", path) from exc
+    time.sleep(delay)
 
 
 # How the new version takes the name: ReplaceFileW on Windows (it keeps the workbook's ACL), capture-and-place
@@ -618,7 +621,7 @@ def _put_in_place(path: Path, new: bytes, data: bytes, before: Fingerprint, hist
     finally:
         # Only our own bytes are ever deleted: a replaced version that could not reach history stays for
         # recover_leftover.
-        if _sha_of(tmp) == ours:
+        if sha256_of(tmp) == ours:
             _discard(tmp)
     _fsync_dir(path.parent)
     return WriteOutcome(True, history=history, attempts=attempts,
@@ -693,6 +696,6 @@ def write_file_atomically(target: Path, data: bytes, work_dir: Path,
 __all__ = [
     "RETRYABLE", "Fingerprint", "WriteBackError", "WriteOutcome", "abandoned", "copy_to_history", "fingerprint",
     "io_error_code",
-    "is_temp_file", "keep_in_history", "leftover_workbook_name", "prune_history", "recover_leftover",
+    "is_temp_file", "keep_in_history", "sha256_of", "leftover_workbook_name", "prune_history", "recover_leftover",
     "safe_replace", "temp_path", "write_file_atomically",
 ]

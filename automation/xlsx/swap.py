@@ -158,15 +158,16 @@ def move_no_replace(src: Path, dst: Path) -> None:
 _NO_REPLACE_BY_DEVICE: dict[int, bool] = {}
 
 
-def supports_no_replace(folder: Path) -> bool:
+def supports_no_replace(folder: Path, scratch: Callable[[str], Path] | None = None) -> bool:
     """Whether :func:`move_no_replace` works on the file system of ``folder`` (tried once per device, with two
-    scratch files of our own)."""
+    scratch files of our own; ``scratch(tag)`` names them, so that the caller's clean-up recognises them)."""
     try:
         device = os.stat(folder).st_dev
     except OSError:
         return False
     if device not in _NO_REPLACE_BY_DEVICE:
-        a, b = folder / f".~tmp-probe-{os.getpid()}-a", folder / f".~tmp-probe-{os.getpid()}-b"
+        name = scratch or (lambda tag: folder / f".~probe-{os.getpid()}-{tag}")
+        a, b = name("probe-a"), name("probe-b")
         try:
             a.write_bytes(b"")
             b.write_bytes(b"")
