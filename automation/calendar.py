@@ -3,8 +3,10 @@
 Working time is the configured daily periods (default 08:00–12:00 and 13:00–17:00) on working days.
 Working days are Monday–Friday, minus Chinese public holidays, plus the official make-up working days (调休)
 taken from the ``chinesecalendar`` package, and then the admin's overrides (基础资料/节假日调整), which always win.
-For a year the package does not know (e.g. 2027) weekdays count; callers use :meth:`WorkCalendar.covered` /
-:meth:`WorkCalendar.uncovered_years` to warn the admin.
+For a year the package does not know (e.g. 2027) weekdays count; callers use :meth:`WorkCalendar.covered`,
+:meth:`WorkCalendar.uncovered_years` and :meth:`WorkCalendar.uncovered_rows` to warn the admin. Overrides alone do
+not make such a year known: it is covered only once the admin declares it complete (``complete_years``: settings
+``calendar.complete_years`` or a 节假日调整 row of 类型「全年已录入」), SPEC §5.
 
 All instants are naive local time (Asia/Shanghai) in whole minutes; seconds are floored away.
 
@@ -39,9 +41,11 @@ import numpy as np
 
 __all__ = [
     "DEFAULT_PERIODS",
+    "WHOLE_YEAR",
     "DayInfo",
     "WorkCalendar",
     "parse_work_periods",
+    "read_overrides",
 ]
 
 Periods = tuple[tuple[int, int], ...]
@@ -56,6 +60,10 @@ REASON_WEEKEND = "周末"
 REASON_HOLIDAY = "节日"
 REASON_MAKEUP = "调休"
 REASON_OVERRIDE = "覆盖"
+
+# 节假日调整 类型 of a marker row: the admin has entered that year in full (SPEC §5). Not an override of its day.
+WHOLE_YEAR = "全年已录入"
+OVERRIDE_WORKDAY = "工作日"
 
 # A guard against absurd inputs (e.g. a minute count typed in the wrong unit) that would otherwise make the
 # day arrays enormous; ~300 years is far beyond any real register.
@@ -224,6 +232,27 @@ def _to_minute_counts(minutes: Any) -> tuple[np.ndarray, np.ndarray]:
     return arr, missing
 
 
+def read_overrides(rows: Iterable[tuple[Any, Any]]) -> tuple[dict[date, bool], frozenset[int]]:
+    """节假日调整 rows as (日期, 类型) pairs -> (day -> working?, years declared complete).
+
+    类型 「工作日」 makes the day a working day, 「休息日」 a day off; 「全年已录入」 only declares the day's year
+    complete and leaves the day as it is. Rows with a blank or unreadable 日期 or 类型 are skipped; the first row of
+    a day wins (validation reports the repeated day)."""
+    overrides: dict[date, bool] = {}
+    complete: set[int] = set()
+    for day, kind in rows:
+        if _is_missing(day) or _is_missing(kind):
+            continue
+        if isinstance(day, np.datetime64):
+            day = day.astype("datetime64[D]").astype(date)
+        when = day.date() if isinstance(day, datetime) else day
+        if kind == WHOLE_YEAR:
+            complete.add(when.year)
+        else:
+            overrides.setdefault(when, kind == OVERRIDE_WORKDAY)
+    return overrides, frozenset(complete)
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Calendar
 # ---------------------------------------------------------------------------------------------------------
@@ -265,6 +294,7 @@ class WorkCalendar:
         periods: Sequence[tuple[int, int]] | Sequence[str] = DEFAULT_PERIODS,
         holidays: HolidayMode = "chinesecalendar",
         overrides: Mapping[date, bool] | None = None,
+        complete_years: Iterable[int] = (),
     ) -> None:
         if holidays not in ("chinesecalendar", "none"):
             raise ValueError(f"calendar.holidays must be 'chinesecalendar' or 'none', not {holidays!r}")
@@ -279,7 +309,8 @@ class WorkCalendar:
             # datetime is a date subclass; keep the key a plain date so lookups by date work.
             key = d.date() if isinstance(d, datetime) else d
             self.overrides[key] = bool(working)
-        self._override_years = frozenset(d.year for d in self.overrides)
+        # Years the admin declared complete: their holidays are all in the overrides, weekdays otherwise.
+        self.complete_years: frozenset[int] = frozenset(int(y) for y in complete_years)
         self._override_days = np.array(sorted(self.overrides), dtype="datetime64[D]").astype(np.int64)
         self._override_vals = np.array([self.overrides[d] for d in sorted(self.overrides)], dtype=bool)
 
@@ -339,11 +370,12 @@ class WorkCalendar:
     # --- coverage ----------------------------------------------------------------------------------------
 
     def covered(self, year: int) -> bool:
-        """Whether ``year``'s holidays are known: chinese_calendar has it, or the admin entered at least one
-        override in it. With ``holidays="none"`` weekends-only is the chosen rule, so every year counts."""
+        """Whether ``year``'s holidays are known: chinese_calendar has it, or the admin declared it complete
+        (``complete_years``). Override rows alone do not cover a year: one holiday entered says nothing about
+        the others (SPEC §5). With ``holidays="none"`` weekends-only is the chosen rule, so every year counts."""
         if self.holidays == "none":
             return True
-        return _cc_covers(year) or year in self._override_years
+        return _cc_covers(year) or year in self.complete_years
 
     def uncovered_years(self, instants: Any) -> set[int]:
         """Years of the given instants (datetime64 array-like, datetimes or dates; NaT ignored) that are not
@@ -355,6 +387,33 @@ class WorkCalendar:
             return set()
         years = np.unique(arr.astype("datetime64[Y]").astype(np.int64) + 1970)
         return {int(y) for y in years if not self.covered(int(y))}
+
+    def uncovered_rows(self, *instants: Any) -> dict[int, np.ndarray]:
+        """Per uncovered year, which rows depend on it: ``instants`` are equally long arrays (one value per row,
+        e.g. call time, deadline, arrival; NaT ignored), and a row depends on every year from its earliest to
+        its latest instant, since working time between them is counted on each of those days. Returns
+        ``{year: bool mask}`` for the uncovered years some row depends on, in year order."""
+        if not instants:
+            return {}
+        arrays = [_to_datetime64(v).astype("datetime64[m]").ravel() for v in instants]
+        stacked = np.stack(arrays) if len(arrays) > 1 else arrays[0][None, :]
+        if stacked.shape[1] == 0:
+            return {}
+        years = np.where(np.isnat(stacked), -1, stacked.astype("datetime64[Y]").astype(np.int64) + 1970)
+        seen = years >= 0
+        big = np.iinfo(np.int64).max
+        lo = np.where(seen, years, big).min(axis=0)
+        hi = np.where(seen, years, -1).max(axis=0)
+        rows = hi >= 0
+        if not rows.any():
+            return {}
+        marks: dict[int, np.ndarray] = {}
+        for year in range(int(lo[rows].min()), int(hi[rows].max()) + 1):
+            if not self.covered(year):
+                mask = rows & (lo <= year) & (hi >= year)
+                if mask.any():
+                    marks[year] = mask
+        return marks
 
     # --- day index ---------------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 
@@ -410,19 +411,36 @@ def demo_command(
         console.print(f"示例公司已生成于 {root}（预置错误 {len(planted)} 处）。请打开 {summary}（汇总）及各分公司文件夹下的登记簿。")
 
 
+CalendarRoot = Annotated[
+    Path | None,
+    typer.Option(
+        "--root", help="部署根目录（读取设置与节假日调整；默认 ./workbooks，没有则只用法定节假日）。 Deployment root.",
+        show_default=False,
+    ),
+]
+
+
+def _uncovered_note(year: int) -> str:
+    return (
+        f"注意：{year} 年的节假日安排未录入（或未标明全年已录入），暂按周一至周五计算；请在 基础资料/节假日调整 "
+        f"录入该年安排，录完后加一行 类型「全年已录入」（或在 automation.toml 的 [calendar] 写 complete_years = [{year}]）。"
+    )
+
+
 @calendar_app.callback()
 def calendar_command(
     ctx: typer.Context,
     year: Annotated[int | None, typer.Option("--year", help="显示哪一年（默认今年）。 Year to show.")] = None,
-    root: Annotated[Path, typer.Option("--root", help="部署根目录（读取设置与节假日调整）。 Deployment root.")] = DEFAULT_ROOT,
+    root: CalendarRoot = None,
 ) -> None:
     """显示一年的工作日历。 Show a year of the working calendar."""
     if ctx.invoked_subcommand is not None:
+        ctx.obj = root  # `automation calendar --root R deadline ...` reads R too
         return
 
     calendar = _calendar_for(root)
     year = year or dt.date.today().year
-    table = RichTable(title=f"{year} 年工作日历" + ("" if calendar.covered(year) else "（无节假日数据，按周一至周五）"))
+    table = RichTable(title=f"{year} 年工作日历" + ("" if calendar.covered(year) else "（节假日未录入，按周一至周五）"))
     for header in ("日期", "星期", "上班", "原因", "节日"):
         table.add_column(header)
     working = 0
@@ -433,36 +451,46 @@ def calendar_command(
         table.add_row(info.day.isoformat(), info.weekday_zh, "是" if info.working else "否", info.reason, info.holiday_name_zh or "")
     console.print(table)
     console.print(f"{year} 年共 {working} 个工作日（上表只列出节日、调休和覆盖的日子）")
+    if not calendar.covered(year):
+        console.print(f"[yellow]{escape(_uncovered_note(year))}[/]")
 
 
-def _calendar_for(root: Path):  # noqa: ANN202
+def _calendar_for(root: Path | None):  # noqa: ANN202
+    """The deployment's calendar: ROOT given must exist; without it ./workbooks is used when there is one,
+    else the plain calendar (chinesecalendar, default work periods)."""
     from .calendar import WorkCalendar
     from .deployment import Deployment
+    from .jobs import make_calendar
 
-    settings = load_settings(root) if root.is_dir() else None
-    if settings is None:
-        return WorkCalendar()
-    overrides = Deployment(root, settings, dt.datetime.now()).lookups(root).calendar_overrides
-    return WorkCalendar(settings.work_periods, settings.holidays, overrides)
+    if root is None:
+        if not DEFAULT_ROOT.is_dir():
+            return WorkCalendar()
+        root = DEFAULT_ROOT
+    _require_root(root)
+    settings = load_settings(root)
+    lookups = Deployment(root, settings, dt.datetime.now()).lookups(root)
+    return make_calendar(settings, lookups.calendar_overrides, lookups.calendar_complete_years)
 
 
 @calendar_app.command("deadline")
 def deadline_command(
+    ctx: typer.Context,
     start: Annotated[str, typer.Argument(help="来电时间，如 '2026-02-13 15:30'。 Call time.")],
     hours: Annotated[float, typer.Option("--hours", help="工作小时数。 Working hours.")] = 6,
-    root: Annotated[Path, typer.Option("--root", help="部署根目录。 Deployment root.")] = DEFAULT_ROOT,
+    root: CalendarRoot = None,
 ) -> None:
     """计算应到达时间。 Print the deadline: START plus HOURS working hours."""
     import numpy as np
 
     moment = parse_as_of(start)
-    calendar = _calendar_for(root)
-    due = calendar.add_working_minutes(np.array([np.datetime64(moment, "m")]), int(round(hours * 60)))[0]
-    due_dt = due.astype("datetime64[m]").astype(dt.datetime)
+    calendar = _calendar_for(root if root is not None else ctx.obj)
+    start64 = np.array([np.datetime64(moment, "m")])
+    due = calendar.add_working_minutes(start64, int(round(hours * 60)))
+    due_dt = due[0].astype("datetime64[m]").astype(dt.datetime)
     console.print(f"{moment:%Y-%m-%d %H:%M} + {hours:g} 工作小时 → {due_dt:%Y-%m-%d %H:%M}")
-    years = calendar.uncovered_years(np.array([np.datetime64(moment, "m"), due]))
-    for y in sorted(years):
-        console.print(f"[yellow]注意：{y} 年的节假日安排未知，暂按周一至周五计算；请在 基础资料/节假日调整 录入。[/]")
+    # The deadline depends on every day from the call to the deadline (SPEC §5: a year is known only once declared).
+    for y in calendar.uncovered_rows(start64, due):
+        console.print(f"[yellow]{escape(_uncovered_note(y))}[/]")
 
 
 def _lang_of(args: list[str]) -> str:

@@ -10,10 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
 
+from .calendar import read_overrides
 from .registers import REGISTERS, Register, SheetModel
 from .registers.model import normalise_header
 from .root import Source, branch_of, discover, is_ignored, recognise, unit_folders
@@ -64,7 +66,8 @@ def read_tables(raw: RawWorkbook, register: Register, name: str) -> dict[str, Ta
     for model in register.sheets:
         actual = chosen.get(model.name)
         rows = raw.rows(actual) if actual is not None else None
-        tables[model.name] = build_table(name, actual or model.name, rows, model)
+        time_formatted = partial(raw.time_formatted, actual) if actual is not None else None
+        tables[model.name] = build_table(name, actual or model.name, rows, model, time_formatted)
     return tables
 
 
@@ -85,6 +88,13 @@ def _result_sheet_names() -> frozenset[str]:
 
 
 RESULT_SHEETS = _result_sheet_names()
+
+
+def calendar_rows(tables: list[Table]) -> tuple[dict[dt.date, bool], frozenset[int]]:
+    """节假日调整 tables -> (day -> working?, years declared complete), see :func:`read_overrides`."""
+    return read_overrides(
+        pair for t in tables for pair in zip(t.data["日期"].tolist(), t.data["类型"].tolist(), strict=True)
+    )
 
 
 def _file_hash(path: Path) -> str | None:
@@ -185,11 +195,7 @@ class Deployment:
                 for code, name in zip(t.data["客户代码"].tolist(), t.data["客户名称"].tolist(), strict=True):
                     if code is not None:
                         customers.setdefault(code, name)
-        overrides: dict[dt.date, bool] = {}
-        for t in self.register_tables(self.head_office, "master", "节假日调整"):
-            for day, kind in zip(t.data["日期"].tolist(), t.data["类型"].tolist(), strict=True):
-                if pd.notna(day) and kind is not None:
-                    overrides[pd.Timestamp(day).date()] = kind == "工作日"
+        overrides, complete_years = calendar_rows(self.register_tables(self.head_office, "master", "节假日调整"))
         contract_tables = self.register_tables(branch_folder, "contracts", "保养合同")
         contracts = None
         if contract_tables:
@@ -215,6 +221,7 @@ class Deployment:
             callin_ids=callin_ids,
             item_callin_ids=item_ids,
             calendar_overrides=overrides,
+            calendar_complete_years=complete_years,
         )
 
 

@@ -98,7 +98,8 @@ def check_workbook(deployment: Deployment, loaded: LoadedWorkbook) -> WorkbookRe
     )
     report.problems = validate(ctx)
     report.rows = sum(len(t) for t in loaded.tables.values())
-    report.results = run_jobs(JobInput.of(ctx, make_calendar(ctx.settings, ctx.lookups.calendar_overrides)))
+    calendar = make_calendar(ctx.settings, ctx.lookups.calendar_overrides, ctx.lookups.calendar_complete_years)
+    report.results = run_jobs(JobInput.of(ctx, calendar))
     for result in report.results:
         report.problems.extend(result.problems)
     report.result_sheets = [CHECK_SHEET, *(r.name for r in report.results)]
@@ -107,7 +108,10 @@ def check_workbook(deployment: Deployment, loaded: LoadedWorkbook) -> WorkbookRe
 
 def result_sheets(report: WorkbookReport, loaded: LoadedWorkbook, as_of: dt.datetime) -> list[ResultSheet]:
     """校验结果 first, then the job sheets, as they will be written into the workbook."""
-    sheets = [check_sheet(report.problems, rows_checked=report.rows, as_of=as_of, sheet_names=loaded.sheet_names)]
+    # A problem about a whole result sheet (CLD001 on 工作日历) links to it already on the run that first writes it,
+    # so a second run with the same content writes the same bytes.
+    names = [*loaded.sheet_names, *(r.name for r in report.results)]
+    sheets = [check_sheet(report.problems, rows_checked=report.rows, as_of=as_of, sheet_names=names)]
     source = {model: table.sheet for model, table in loaded.tables.items()}
     first = next(iter(source.values()), "")
     for result in report.results:

@@ -26,6 +26,7 @@ class SettingsError(BilingualError):
 class Settings:
     work_periods: tuple[tuple[int, int], ...] = ((480, 720), (780, 1020))
     holidays: str = "chinesecalendar"
+    complete_years: tuple[int, ...] = ()  # years whose holidays the admin has entered in full (节假日调整)
     urban_hours: float = 6
     suburban_hours: float = 7
     window_days: int = 31
@@ -64,11 +65,29 @@ def _text(value: Any, key: str, choices: tuple[str, ...] | None = None) -> str:
     return value
 
 
+# A year outside this range is a typing mistake (27 for 2027), not a year a register holds.
+_YEARS = (1990, 2100)
+
+
+def _complete_years(value: Any, key: str) -> tuple[int, ...]:
+    ok = isinstance(value, list) and all(
+        isinstance(v, int) and not isinstance(v, bool) and _YEARS[0] <= v <= _YEARS[1] for v in value
+    )
+    if not ok:
+        lo, hi = _YEARS
+        raise SettingsError(
+            f"设置 {key} 应为年份列表（{lo}–{hi} 的四位整数），如 [2027]，实为 {value!r}",
+            f"setting {key} must be a list of years (whole numbers {lo}-{hi}) like [2027], got {value!r}",
+        )
+    return tuple(sorted(set(value)))
+
+
 # section -> key -> (Settings field, converter)
 _SCHEMA: dict[str, dict[str, tuple[str, Any]]] = {
     "calendar": {
         "work_periods": ("work_periods", None),
         "holidays": ("holidays", lambda v, k: _text(v, k, ("chinesecalendar", "none"))),
+        "complete_years": ("complete_years", _complete_years),
     },
     "sla": {
         "urban_hours": ("urban_hours", lambda v, k: _number(v, k, minimum=0.5)),

@@ -32,6 +32,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .registers import REGISTERS
+from .registers.articles import regulation_of
 from .registers.model import (
     BOOL_ALIASES,
     KIND_LABELS,
@@ -317,13 +318,20 @@ def _guide_rows(register: Register) -> Iterator[tuple[str, ...]]:
             )
 
 
+def _regulations(register: Register) -> str:
+    """The regulations the register follows, its own first, then any other its columns cite (客户档案's 新客户开发
+    sheet follows 客户开发管理制度)."""
+    cited = (regulation_of(c.article) for s in register.sheets for c in s.columns if c.article)
+    return "".join(f"《{name}》" for name in dict.fromkeys((register.regulation, *cited)))
+
+
 def _fill_guide_sheet(ws: Worksheet, register: Register) -> None:
     last_col = get_column_letter(len(_GUIDE_HEADERS))
     ws["A1"] = f"{register.name} 填写说明"
     ws["A1"].font = Font(bold=True, size=14)
     ws.merge_cells(f"A1:{last_col}1")
     ws["A2"] = (f"带 * 的列为必填（“必填”为“否”的列在“规则”所述情况下也须填写）。列的顺序可以调整，可以增加其他列"
-                f"（不参与校验）。下拉列表以外的常用写法（见“可选值”）也能识别。依据：{register.regulation}。"
+                f"（不参与校验）。下拉列表以外的常用写法（见“可选值”）也能识别。依据：{_regulations(register)}。"
                 f"校验结果由系统写入新的工作表，请勿编辑这些工作表。")
     ws["A2"].alignment = _WRAP
     ws.merge_cells(f"A2:{last_col}2")
@@ -445,6 +453,9 @@ _SETTINGS_TEMPLATE = """\
 # work_periods = ["08:00-12:00", "13:00-17:00"]
 # 节假日："chinesecalendar"（法定节假日与调休）或 "none"（只按周末），两者都再加上基础资料/节假日调整
 # holidays = "chinesecalendar"
+# 已在基础资料/节假日调整录完全年节假日与调休的年份，如 [2027]（也可在节假日调整加一行 类型「全年已录入」）；
+# 写明之前，chinesecalendar 没有数据的年份按周一至周五计算，依赖该年的结果都带提醒
+# complete_years = []
 
 [sla]
 # 市区叫修须在几个工作小时内到达

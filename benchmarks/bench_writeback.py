@@ -53,7 +53,7 @@ def result_sheet(rows: int) -> ResultSheet:
     for i in range(rows):
         table.append([
             f"CAL{rng.randint(1, 40):03d}", "error" if i % 3 else "warning", "叫修登记", Link(f"D{i + 2}", "叫修登记", f"D{i + 2}"),
-            i + 2, "电话", f"1{i:010d}", "电话号码格式不正确，应为11位手机号或区号+座机号", "售后服务管理制度 第八条",
+            i + 2, "电话", f"1{i:010d}", "电话号码格式不正确，应为11位手机号或区号+座机号", "《售后服务管理制度》第七条",
             dt.datetime(2026, 11, 29, 10, 0) + dt.timedelta(minutes=i),
         ])  # fmt: skip
     headers = ["代码", "级别", "工作表", "单元格", "行", "列", "填写内容", "问题说明", "依据", "发现时间"]

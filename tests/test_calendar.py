@@ -118,8 +118,40 @@ def test_year_table_and_next_days() -> None:
 def test_covered() -> None:
     assert CAL.covered(2026) and CAL.covered(2004)
     assert not CAL.covered(2027) and not CAL.covered(2003)
-    assert WorkCalendar(overrides={date(2027, 5, 1): False}).covered(2027)
     assert WorkCalendar(holidays="none").covered(2027)
+
+
+def test_override_rows_alone_do_not_cover_a_year() -> None:
+    # SPEC §5: one 节假日调整 row (here New Year's Day) does not make 2027 known; a call on 2027-02-05 would
+    # otherwise get a deadline inside the unknown Spring Festival without a word.
+    one_row = WorkCalendar(overrides={date(2027, 1, 1): False})
+    assert not one_row.covered(2027)
+    call = np.array([dt64("2027-02-05 15:00")]).astype("datetime64[m]")
+    due = one_row.add_working_minutes(call, 360)
+    assert one_row.uncovered_years(np.concatenate([call, due])) == {2027}
+
+
+def test_complete_years_cover_a_year() -> None:
+    cal = WorkCalendar(overrides={date(2027, 1, 1): False}, complete_years=[2027])
+    assert cal.covered(2027) and not cal.covered(2028)
+    assert cal.complete_years == frozenset({2027})
+    assert WorkCalendar(complete_years=(2027,)).covered(2027)  # declared complete: Monday-Friday is the answer
+    # Declaring a year complete changes no day.
+    assert cal.year_table(2027) == WorkCalendar(overrides={date(2027, 1, 1): False}).year_table(2027)
+    # The package's own years stay covered whatever is declared.
+    assert WorkCalendar(complete_years=[2027]).covered(2026)
+
+
+def test_uncovered_rows_span_every_year_a_row_depends_on() -> None:
+    calls = np.array(["2026-12-31T16:00", "2026-11-02T09:00", "2027-02-05T09:00", "NaT"], dtype="datetime64[m]")
+    ends = np.array(["2027-01-01T14:00", "2026-11-02T15:00", "NaT", "2027-01-04T09:00"], dtype="datetime64[m]")
+    marks = CAL.uncovered_rows(calls, ends)
+    assert list(marks) == [2027]
+    assert marks[2027].tolist() == [True, False, True, True]
+    assert CAL.uncovered_rows(np.array(["2025-06-02T09:00"], dtype="datetime64[m]"),
+                              np.array(["2027-06-02T09:00"], dtype="datetime64[m]"))[2027].tolist() == [True]
+    assert WorkCalendar(complete_years=[2027]).uncovered_rows(calls, ends) == {}
+    assert CAL.uncovered_rows(np.array([], dtype="datetime64[m]")) == {}
 
 
 def test_uncovered_years() -> None:
@@ -127,7 +159,8 @@ def test_uncovered_years() -> None:
     assert CAL.uncovered_years(instants) == {2027}
     assert CAL.uncovered_years([date(2026, 5, 1), datetime(2028, 1, 3, 9)]) == {2028}
     assert CAL.uncovered_years(np.array([], dtype="datetime64[m]")) == set()
-    assert WorkCalendar(overrides={date(2027, 1, 1): False}).uncovered_years(instants) == set()
+    assert WorkCalendar(overrides={date(2027, 1, 1): False}).uncovered_years(instants) == {2027}
+    assert WorkCalendar(complete_years=[2027]).uncovered_years(instants) == set()
     assert WorkCalendar(holidays="none").uncovered_years(instants) == set()
 
 
@@ -220,8 +253,10 @@ def test_2027_deadline_is_flagged_uncovered() -> None:
     start = np.array([dt64("2026-12-31 15:00")])
     deadline = CAL.add_working_minutes(start, 360)
     assert CAL.uncovered_years(np.concatenate([start.astype("datetime64[m]"), deadline])) == {2027}
-    cal = WorkCalendar(overrides=OVR_2027_NEWYEAR)
-    assert cal.uncovered_years(np.concatenate([start.astype("datetime64[m]"), cal.add_working_minutes(start, 360)])) == set()
+    cal = WorkCalendar(overrides=OVR_2027_NEWYEAR)  # one override row: still not covered (SPEC §5)
+    assert cal.uncovered_years(np.concatenate([start.astype("datetime64[m]"), cal.add_working_minutes(start, 360)])) == {2027}
+    done = WorkCalendar(overrides=OVR_2027_NEWYEAR, complete_years=[2027])
+    assert done.uncovered_years(np.concatenate([start.astype("datetime64[m]"), done.add_working_minutes(start, 360)])) == set()
 
 
 @pytest.mark.parametrize(

@@ -37,7 +37,7 @@ def test_validate_json_has_the_shape_of_section_9(root, capsys):
     assert found == {("CON001", "F3", "error"), ("CON002", "C3", "warning")}
     con001 = next(p for p in book["problems"] if p["code"] == "CON001")
     assert con001["value"] == "2025-12-31" and con001["row"] == 3 and con001["column"] == "到期日期"
-    assert con001["article"] == "售后服务管理制度 第十六条"
+    assert con001["article"] == "《售后服务管理制度》第十九条"  # 到期日期: the renewal notice counts from it
     assert (out["errors"], out["warnings"]) == (1, 1)
 
 

@@ -120,15 +120,17 @@ def calls() -> JobInput:
 
 def test_deadline_sheet_rows(calls: JobInput) -> None:
     table = result(calls, "派工时限")
-    assert list(table.frame.columns[:9]) == [
-        "登记号", "来电时间", "客户名称", "区域", "时限(工时)", "应到达时间", "到达时间", "状态", "超时(工时)"
+    assert list(table.frame.columns[:10]) == [
+        "登记号", "来电时间", "客户名称", "区域", "时限(工时)", "应到达时间", "到达时间", "状态", "超时(工时)", "说明"
     ]
+    # 说明 stays blank: every day these rows depend on is in 2026, which has holiday data.
     assert rows_of(table) == [
-        ["C004", t("2026-01-05 10:00"), "丁公司", "市区", 6.0, t("2026-01-05 17:00"), None, "未到达(已超时)", 242.0],
-        ["C009", t("2026-01-20 09:00"), "戊公司", "郊区", 7.0, t("2026-01-20 17:00"), None, "未到达(已超时)", 154.0],
-        ["C002", t("2026-02-13 09:00"), "乙公司", "郊区", 7.0, t("2026-02-13 17:00"), t("2026-02-13 16:30"), "按时", None],
-        ["C001", t("2026-02-13 15:30"), "甲公司", "市区", 6.0, t("2026-02-14 13:30"), t("2026-02-14 14:00"), "超时", 0.5],
-        ["C003", t("2026-02-24 08:30"), "丙公司", "市区", 6.0, t("2026-02-24 15:30"), None, "未到达(未超时)", None],
+        ["C004", t("2026-01-05 10:00"), "丁公司", "市区", 6.0, t("2026-01-05 17:00"), None, "未到达(已超时)", 242.0, None],
+        ["C009", t("2026-01-20 09:00"), "戊公司", "郊区", 7.0, t("2026-01-20 17:00"), None, "未到达(已超时)", 154.0, None],
+        ["C002", t("2026-02-13 09:00"), "乙公司", "郊区", 7.0, t("2026-02-13 17:00"), t("2026-02-13 16:30"), "按时", None,
+         None],
+        ["C001", t("2026-02-13 15:30"), "甲公司", "市区", 6.0, t("2026-02-14 13:30"), t("2026-02-14 14:00"), "超时", 0.5, None],
+        ["C003", t("2026-02-24 08:30"), "丙公司", "市区", 6.0, t("2026-02-24 15:30"), None, "未到达(未超时)", None, None],
     ]
     assert table.problems == []
 
@@ -154,12 +156,12 @@ def test_custom_sla_hours() -> None:
 
 def test_priority_sheet(calls: JobInput) -> None:
     table = result(calls, "次日优先派工")
-    assert list(table.frame.columns[:9]) == [
-        "顺序", "登记号", "来电时间", "客户名称", "地址", "电话", "区域", "应到达时间", "剩余(工时)"
+    assert list(table.frame.columns[:10]) == [
+        "顺序", "登记号", "来电时间", "客户名称", "地址", "电话", "区域", "应到达时间", "剩余(工时)", "说明"
     ]
     assert rows_of(table) == [
-        [1, "C009", t("2026-01-20 09:00"), "戊公司", "镇海9号", "13812345671", "郊区", t("2026-01-20 17:00"), -154.0],
-        [2, "C003", t("2026-02-24 08:30"), "丙公司", "中山路3号", "0574-87654321", "市区", t("2026-02-24 15:30"), 4.5],
+        [1, "C009", t("2026-01-20 09:00"), "戊公司", "镇海9号", "13812345671", "郊区", t("2026-01-20 17:00"), -154.0, None],
+        [2, "C003", t("2026-02-24 08:30"), "丙公司", "中山路3号", "0574-87654321", "市区", t("2026-02-24 15:30"), 4.5, None],
     ]
 
 
@@ -184,13 +186,57 @@ def test_uncovered_year_gives_one_warning_per_year() -> None:
     assert [r[5] for r in rows_of(table)] == [t("2027-01-01 14:00"), t("2027-01-04 16:00"), t("2027-01-05 09:00")]
     assert [(p.code, p.severity, p.sheet) for p in table.problems] == [("CLD001", "warning", "派工时限")]
     assert "2027" in table.problems[0].message_zh
-    assert result(inp, "次日优先派工").problems == []  # reported once, on 派工时限
-    # An override in 2027 counts as the admin having entered that year; the "none" setting needs no data at all.
-    covered = make_input("callins", {"叫修登记": rows}, dt.datetime(2027, 1, 5, 9, 0), overrides={d("2027-01-01"): False})
-    assert result(covered, "派工时限").problems == []
-    assert [r[5] for r in rows_of(result(covered, "派工时限"))][0] == t("2027-01-04 14:00")
+    # Every row depends on 2027 (D001's deadline falls on 2027-01-01) and says so in 说明.
+    assert [r[9] for r in rows_of(table)] == [NOTE_2027] * 3
+    priority = result(inp, "次日优先派工")
+    assert priority.problems == []  # reported once per workbook, on 派工时限 (which lists every open call too)
+    assert [r[9] for r in rows_of(priority)] == [NOTE_2027] * 3
+    # An override in 2027 is used for that day, but the year is still unknown (SPEC §5).
+    one_row = make_input("callins", {"叫修登记": rows}, dt.datetime(2027, 1, 5, 9, 0), overrides={d("2027-01-01"): False})
+    assert [(p.code, p.sheet) for p in result(one_row, "派工时限").problems] == [("CLD001", "派工时限")]
+    assert [r[5] for r in rows_of(result(one_row, "派工时限"))][0] == t("2027-01-04 14:00")
+    # Declared complete in the settings: no warning; the "none" setting needs no data at all.
+    done = make_input("callins", {"叫修登记": rows}, dt.datetime(2027, 1, 5, 9, 0), overrides={d("2027-01-01"): False},
+                      settings=Settings(complete_years=(2027,)))
+    assert result(done, "派工时限").problems == []
+    assert [r[9] for r in rows_of(result(done, "派工时限"))] == [None] * 3
     weekends = make_input("callins", {"叫修登记": rows}, dt.datetime(2027, 1, 5, 9, 0), settings=Settings(holidays="none"))
     assert result(weekends, "派工时限").problems == []
+
+
+NOTE_2027 = "2027 年节假日未录入，本行时间按周一至周五推算"
+SPRING_2027 = [
+    CALL_HEADER,
+    # Friday 2027-02-05 15:00, urban, nobody dispatched: 2 h on Friday, 4 h on Monday 02-08, which may well lie in
+    # the 2027 Spring Festival; 2027's holidays are unknown, so Monday-Friday is assumed.
+    ["S001", "2027-02-05 15:00", "甲公司", "江北路1号", "13812345678", "市区", "A", None, None, None],
+    # Completed in 2026 (within the 60-day window used below): nothing of it depends on 2027.
+    ["S002", "2026-12-30 09:00", "乙公司", "慈城镇2号", "13812345679", "市区", "B", "2026-12-30 09:30",
+     "2026-12-30 11:00", "2026-12-30 12:00"],
+]
+AS_OF_2027 = dt.datetime(2027, 2, 5, 16, 0)
+
+
+def test_one_override_row_does_not_silence_the_year() -> None:
+    inp = make_input("callins", {"叫修登记": SPRING_2027}, AS_OF_2027, overrides={d("2027-01-01"): False},
+                     settings=Settings(window_days=60))
+    table = result(inp, "派工时限")
+    assert [(p.code, p.severity, p.sheet) for p in table.problems] == [("CLD001", "warning", "派工时限")]
+    assert [(r[0], r[5], r[9]) for r in rows_of(table)] == [
+        ("S002", t("2026-12-30 16:00"), None),
+        ("S001", t("2027-02-08 12:00"), NOTE_2027),
+    ]
+    priority = rows_of(result(inp, "次日优先派工"))
+    assert [(r[1], r[7], r[9]) for r in priority] == [("S001", t("2027-02-08 12:00"), NOTE_2027)]
+
+
+def test_complete_years_setting_silences_the_year() -> None:
+    settings = Settings(complete_years=(2027,), window_days=60)
+    inp = make_input("callins", {"叫修登记": SPRING_2027}, AS_OF_2027, overrides={d("2027-01-01"): False}, settings=settings)
+    table = result(inp, "派工时限")
+    assert table.problems == []
+    assert [r[9] for r in rows_of(table)] == [None, None]
+    assert [r[9] for r in rows_of(result(inp, "次日优先派工"))] == [None]
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -304,3 +350,44 @@ def test_make_calendar_uses_settings_and_overrides() -> None:
     assert cal.is_working_day(d("2026-02-16"))
     assert not make_calendar(Settings(holidays="none"), {}).is_working_day(d("2026-10-03"))
     assert make_calendar(Settings(holidays="none"), {}).is_working_day(d("2026-10-01"))
+
+
+def test_whole_year_marker_row_covers_the_year_and_changes_no_day(tmp_path) -> None:
+    """A 节假日调整 row of 类型「全年已录入」 declares its year complete (SPEC §5); it is a marker, not a holiday."""
+    from conftest import STAFF_HEADER, STAFF_ROWS, write_workbook
+
+    from automation.deployment import Deployment
+    from automation.pipeline import validate_root
+
+    call_header = ["登记号", "来电时间", "客户代码", "客户名称", "地址", "电话", "商品型号", "区域", "服务类别", "合同编号",
+                   "派工技术员", "派工时间", "到达时间", "处理方式", "完成时间", "客户签字", "服务费(元)", "发票号", "开票日期"]
+    call = ["J001", t("2027-02-05 15:00"), None, "宁波甬江机械有限公司", "江北区长兴路 8 号", "0574-87654321", "CNC-650",
+            "市区", "C", None, None, None, None, None, None, None, None, None, None]
+    write_workbook(tmp_path / "服务中心" / "叫修登记簿.xlsx", {"叫修登记": [call_header, call]})
+
+    def run(overrides: list[list[object]]) -> dict[str, list]:
+        write_workbook(tmp_path / "总部" / "基础资料.xlsx",
+                       {"员工": [STAFF_HEADER, *STAFF_ROWS], "节假日调整": [["日期", "类型", "说明"], *overrides]})
+        return {r.name: r for r in validate_root(tmp_path, as_of=AS_OF_2027, write=False)}
+
+    new_year = [d("2027-01-01"), "休息日", "元旦"]
+    # Only New Year's Day entered: both the calendar sheet and the call's deadline carry CLD001.
+    reports = run([new_year])
+    assert {(name, p.sheet) for name, r in reports.items() for p in r.problems if p.code == "CLD001"} == {
+        ("总部/基础资料.xlsx", "工作日历"), ("服务中心/叫修登记簿.xlsx", "派工时限")}
+
+    # The admin has entered 2027 and says so on a free day of the year (Wednesday 2027-02-10).
+    reports = run([new_year, [d("2027-02-10"), "全年已录入", "2027年安排已按国务院通知录入"]])
+    assert not [(name, p.code) for name, r in reports.items() for p in r.problems if p.code == "CLD001"]
+    assert reports["总部/基础资料.xlsx"].problems == []  # 「全年已录入」 is a valid 类型
+    deadlines = next(r for r in reports["服务中心/叫修登记簿.xlsx"].results if r.name == "派工时限").frame
+    assert deadlines["应到达时间"].tolist() == [pd.Timestamp("2027-02-08 12:00")]
+    assert deadlines["说明"].isna().all()
+    calendar = next(r for r in reports["总部/基础资料.xlsx"].results if r.name == "工作日历").frame
+    marker_day = calendar[calendar["日期"] == pd.Timestamp("2027-02-10")].iloc[0]
+    assert (marker_day["是否工作日"], marker_day["原因"]) == ("是", "工作日")
+    assert "2027 年" in calendar["说明"].iloc[-1] and "全年已录入" in calendar["说明"].iloc[-1]
+
+    lookups = Deployment(tmp_path, Settings(), AS_OF_2027).lookups(tmp_path / "服务中心")
+    assert dict(lookups.calendar_overrides) == {d("2027-01-01"): False}
+    assert lookups.calendar_complete_years == frozenset({2027})

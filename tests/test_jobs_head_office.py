@@ -53,6 +53,30 @@ def test_customer_reminders() -> None:
     assert sheet.rows[0][0] == Link("KH00001", sheet="客户", cell="A3")
 
 
+def test_customer_reminders_resolve_staff_like_validation() -> None:
+    """Issue 10: one person named by 工号 and by 姓名 is no second person (CUS003 says so too), and a 协办 who is
+    not in 员工 is no second staff member; both are reminded, like validation resolves staff (姓名 or 工号)."""
+    customers = [
+        CUSTOMERS[0],
+        ["KH00011", "子公司", "是", "张三", "E001", "正常"],  # the same person, once by 工号
+        ["KH00012", "丑公司", "是", "E003", "王五", "正常"],  # the same person, 主办 by 工号
+        ["KH00013", "寅公司", "是", "张三", "钱七", "正常"],  # 钱七 is not in 员工
+        ["KH00014", "卯公司", "否", "张三", "钱七", "正常"],  # not important: validation's STF001 is enough
+        ["KH00015", "辰公司", "是", "张三", "E003", "正常"],  # a real second person, by 工号
+        ["KH00016", "巳公司", "是", "E001", "E004", "正常"],  # 赵六 (E004) has left: hand over
+    ]
+    table = result(make_input("customers", {"客户": customers}, AS_OF, staff=STAFF), "客户维护提醒")
+    assert rows_of(table) == [
+        ["KH00011", "子公司", "是", "张三", "E001", "重要客户的协办业务员与主办业务员相同，须另指定一人"],
+        ["KH00012", "丑公司", "是", "E003", "王五", "重要客户的协办业务员与主办业务员相同，须另指定一人"],
+        ["KH00013", "寅公司", "是", "张三", "钱七", "重要客户的协办业务员 钱七 不在员工名单中，须另指定本公司人员"],
+        ["KH00016", "巳公司", "是", "E001", "E004", "协办业务员 E004 已离职，须交接"],
+    ]
+    # without a staff list nobody can be resolved: only the same text counts, and nobody is unknown
+    plain = result(make_input("customers", {"客户": customers}, AS_OF), "客户维护提醒")
+    assert rows_of(plain) == []
+
+
 def test_customer_reminders_without_staff_list() -> None:
     table = result(make_input("customers", {"客户": CUSTOMERS}, AS_OF), "客户维护提醒")
     assert [row[0] for row in rows_of(table)] == ["KH00001", "KH00002", "KH00007"]
@@ -75,8 +99,9 @@ DEMAND = [
 
 def test_demand_summary() -> None:
     table = result(make_input("demand", {"需求信息": DEMAND}, AS_OF), "信息汇总")
-    assert list(table.frame.columns[:7]) == ["类别", "项目", "月份", "条数", "提供人", "提供人部门", "奖励金额"]
-    assert rows_of(table) == [
+    assert list(table.frame.columns[:8]) == ["类别", "项目", "月份", "条数", "提供人", "提供人部门", "奖励金额", "说明"]
+    assert all(row[7] is None for row in rows_of(table))  # every typed reward is paid: nothing to explain
+    assert [row[:7] for row in rows_of(table)] == [
         ["按来源×月份", "政府部门", "2026-02", 2, None, None, None],
         ["按来源×月份", "客户", "2026-02", 1, None, None, None],
         ["按来源×月份", "客户", "2026-01", 2, None, None, None],
@@ -93,6 +118,38 @@ def test_demand_summary() -> None:
     assert type(sheet.rows[0][3]) is int  # counts are whole numbers, not 2.0
     assert sheet.rows[8][1] == Link("D1", sheet="需求信息", cell="A2")
     assert not isinstance(sheet.rows[0][1], Link)  # count rows have no source row
+
+
+def test_demand_rewards_to_pay_are_only_those_validation_accepts() -> None:
+    """Issue 10: a reward outside settings' range (DEM002) or without a 提供人 is not paid and not in the 合计; every
+    typed reward left out is listed with the reason, and the 合计 row says how many were left out."""
+    demand = [
+        DEMAND[0],
+        ["D1", "2026-01-05", "张三", "营业部", "客户", "求购", "是", "高", "中", "已采用", 100],
+        ["D6", "2026-01-06", "钱七", "营业部", "客户", "求购", "是", "高", "高", "已采用", 800],  # > reward_max 500
+        ["D7", "2026-01-07", None, "服务部", "客户", "求购", "是", "高", "高", "待定", 120],  # nobody to pay
+        ["D8", "2026-01-08", "孙八", "服务部", "客户", "询价", "否", "低", "低", "未采用", 60],  # not earned (DEM001)
+        ["D9", "2026-01-09", "周九", "服务部", "客户", "询价", "否", "低", "高", "待定", 30],  # < reward_min 50
+        ["D10", "2026-01-10", "吴十", "服务部", "客户", "询价", "否", "低", "中", "未采用", 0],  # no reward typed
+    ]
+    table = result(make_input("demand", {"需求信息": demand}, AS_OF), "信息汇总")
+    rewards = [row for row in rows_of(table) if row[0] in ("应付奖励", "未计入奖励")]
+    assert rewards == [
+        ["应付奖励", "D1", "2026-01", None, "张三", "营业部", 100.0, None],
+        ["应付奖励", "合计", None, 1, None, None, 100.0, "另有 4 条奖励未计入（见下方「未计入奖励」），请按「校验结果」更正"],
+        ["未计入奖励", "D6", "2026-01", None, "钱七", "营业部", 800.0, "奖励金额超出 50–500 元"],
+        ["未计入奖励", "D7", "2026-01", None, None, "服务部", 120.0, "未填提供人"],
+        ["未计入奖励", "D8", "2026-01", None, "孙八", "服务部", 60.0, "不符合奖励条件（须已采用或使用价值为高）"],
+        ["未计入奖励", "D9", "2026-01", None, "周九", "服务部", 30.0, "奖励金额超出 50–500 元"],
+        ["未计入奖励", "合计", None, 4, None, None, None, "未计入应付奖励；更正后再次运行即计入"],
+    ]
+    sheet = to_result_sheet(table, as_of=AS_OF, source_sheet="需求信息")
+    left_out = next(row for row in sheet.rows if row[0] == "未计入奖励")
+    assert left_out[1] == Link("D6", sheet="需求信息", cell="A3")  # the clerk can jump to the row to correct
+    # the range is the settings', as for validation's DEM002
+    wide = result(make_input("demand", {"需求信息": demand}, AS_OF, settings=Settings(reward_max=1000)), "信息汇总")
+    paid = [row[1] for row in rows_of(wide) if row[0] == "应付奖励"]
+    assert paid == ["D1", "D6", "合计"]
 
 
 def test_demand_summary_empty() -> None:
@@ -141,3 +198,31 @@ def test_calendar_sheet_without_holiday_data() -> None:
     assert by_day[d("2026-10-01")][2:4] == ["是", "工作日"]
     assert table.problems == []
     assert "calendar.holidays = none" in rows_of(table)[-1][5]
+
+
+def test_calendar_sheet_one_row_does_not_cover_a_year_the_marker_does() -> None:
+    one_row = [["日期", "类型", "说明"], ["2027-01-01", "休息日", "元旦"]]
+    table = result(make_input("master", {"节假日调整": one_row}, dt.datetime(2026, 12, 1, 9, 0)), "工作日历")
+    rows = rows_of(table)
+    by_day = {row[0]: row for row in rows[:-1]}
+    assert by_day[d("2027-01-01")][1:] == ["星期五", "否", "覆盖", None, "按 节假日调整"]
+    assert by_day[d("2027-01-04")][5] == "该年无节假日数据，按周一至周五计算"
+    assert [(p.code, p.sheet) for p in table.problems] == [("CLD001", "工作日历")]
+    assert "2027 年只录入了节假日调整 1 天" in rows[-1][5] and "全年已录入" in rows[-1][5]
+
+    # 「全年已录入」 on Wednesday 2027-01-20: the year is covered and that day is still an ordinary working day.
+    marked = [*one_row, ["2027-01-20", "全年已录入", None]]
+    table = result(make_input("master", {"节假日调整": marked}, dt.datetime(2026, 12, 1, 9, 0)), "工作日历")
+    rows = rows_of(table)
+    by_day = {row[0]: row for row in rows[:-1]}
+    assert by_day[d("2027-01-20")][1:] == ["星期三", "是", "工作日", None, None]
+    assert by_day[d("2027-01-04")][5] is None
+    assert table.problems == []
+    assert "2027 年已标明全年已录入" in rows[-1][5]
+
+
+def test_calendar_sheet_complete_years_setting() -> None:
+    inp = make_input("master", {}, dt.datetime(2026, 12, 1, 9, 0), settings=Settings(complete_years=(2027,)))
+    table = result(inp, "工作日历")
+    assert table.problems == []
+    assert "2027 年已标明全年已录入" in rows_of(table)[-1][5]

@@ -153,6 +153,8 @@ def _fill_template(root: Path) -> Path:
     for row in STAFF_ROWS:
         master["员工"].append(list(row))
     master["节假日调整"].append([dt.date(2027, 1, 1), "休息日", "元旦"])
+    # 工作日历 looks 60 days ahead into 2027: the admin declares that year entered (SPEC §5), else CLD001 reminds.
+    master["节假日调整"].append([dt.date(2027, 12, 31), "全年已录入", "2027年安排已录入"])
     master.save(root / "总部" / "基础资料.xlsx")
     archive = openpyxl.load_workbook(root / "总部" / "客户档案.xlsx")
     headers = [str(c.value).lstrip("*") for c in archive["客户"][1]]

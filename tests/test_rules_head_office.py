@@ -28,7 +28,8 @@ def test_master_rules(tmp_path):
         ["E009", "吴敏", "服务部", "技术员", "北京分公司", "在职", None],  # 10 MST003
         ["E001", "王强", "服务部", "工程师", "服务中心", "在职", None],  # 11 COL002 ×2, TYP012
     ]
-    overrides = [["日期", "类型", "说明"], [D(2027, 1, 1), "休息日", "元旦"], ["2027-01-01", "放假", None]]  # 3 COL002 TYP012
+    overrides = [["日期", "类型", "说明"], [D(2027, 1, 1), "休息日", "元旦"], ["2027-01-01", "放假", None],  # 3 COL002 TYP012
+                 [D(2027, 12, 31), "全年已录入", None]]  # 4 valid: 2027 declared complete, so no CLD001 either
     path = write_workbook(tmp_path / "总部" / "基础资料.xlsx", {"员工": staff, "节假日调整": overrides})
     assert problems_of(path) == sorted([
         ("G8", "MST001"), ("G9", "MST002"), ("E10", "MST003"),

@@ -109,7 +109,7 @@ def test_item_return_message_lists_what_is_missing(root):
     message = next(p for p in report.problems if p.code == "ITM005")
     assert message.message_zh == "归还前须完成：主任验收、收据作废"
     assert message.message_en == "before returning the item: supervisor's acceptance, cancelling the receipt"
-    assert message.article == "售后服务管理制度 第十二条"
+    assert message.article == "《售后服务管理制度》第十一条"
 
 
 WORK = [

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from python_calamine import CalamineWorkbook
 
+from automation.calendar import WorkCalendar
 from automation.catalogue import RULES
 from automation.registers import REGISTERS
-from automation.sample import PlantedMistake, build_sample, write_callins_workbook
+from automation.sample import PlantedMistake, build_sample, holiday_overrides, write_callins_workbook
 from automation.sample.vocabulary import credit_check_char, credit_code, org_check_digit, wrong_credit_code
 
 AS_OF = dt.datetime(2026, 11, 27, 16, 0)  # a Friday afternoon
@@ -21,10 +22,9 @@ BRANCHES = ("服务中心", "慈溪分公司", "余姚分公司")
 ROWS = 60
 
 # Codes that cannot be planted in the data of a complete sample: a missing sheet / header / column or a duplicated
-# header hides a whole sheet (XLS*), a missing register is a file-level matter (REF003), a crashing rule (SYS001)
-# and a year without holiday data (CLD001; the sample enters 节假日调整 for every year it touches).
-# Structure problems hide a whole sheet; REF003 needs a register to be missing, SYS001 a crashing rule, CLD001 a year
-# without holiday data, COL006 two workbooks of one register in a folder (tested in test_rules_service).
+# header hides a whole sheet (XLS*), a missing register is a file-level matter (REF003), a crashing rule (SYS001),
+# COL006 needs two workbooks of one register in a folder (tested in test_rules_service), and CLD001 is no mistake:
+# it is the reminder about a year without holiday data (see calendar_reminders).
 NOT_PLANTED = {"XLS001", "XLS002", "XLS003", "XLS004", "REF003", "SYS001", "CLD001", "COL006"}
 # Columns whose dates may lie after as_of: contract expiry, the agreed repair date, next year's calendar overrides.
 FUTURE_ALLOWED = {("保养合同", "到期日期"), ("商品进出", "约定完成日期"), ("节假日调整", "日期")}
@@ -46,6 +46,22 @@ def values(path: Path) -> dict[str, list[list[object]]]:
 
 def key(m: PlantedMistake) -> tuple[str, str, str | None, str]:
     return (m.path, m.sheet, m.cell, m.code)
+
+
+def calendar_reminders(
+    as_of: dt.datetime, branches: tuple[str, ...] = BRANCHES, head_office: str = "总部"
+) -> set[tuple[str, str, str | None, str]]:
+    """The CLD001 reminders validation must give on the sample, besides the planted mistakes. The sample enters
+    New Year's Day of 2027 on but cannot know those years' other holidays, so it never marks them 「全年已录入」
+    (SPEC §5): 工作日历 reminds when its 60 days reach such a year, each branch's 派工时限 when its calls are
+    dated in one."""
+    cal = WorkCalendar(overrides={day: kind == "工作日" for day, kind, _ in holiday_overrides(as_of.date())})
+    found = set()
+    if any(not cal.covered((as_of + dt.timedelta(days=i)).year) for i in range(60)):
+        found.add((f"{head_office}/基础资料.xlsx", "工作日历", None, "CLD001"))
+    if not cal.covered(as_of.year):
+        found |= {(f"{branch}/叫修登记簿.xlsx", "派工时限", None, "CLD001") for branch in branches}
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -263,18 +279,21 @@ def test_validation_reports_exactly_the_planted_mistakes(sample: tuple[Path, lis
     reports = pipeline.validate_root(root, as_of=AS_OF)
     assert not [r.name for r in reports if r.error_zh]
     got = reported(reports, root)
-    want = {key(m) for m in planted}
+    reminders = calendar_reminders(AS_OF)
+    assert reminders == {("总部/基础资料.xlsx", "工作日历", None, "CLD001")}  # late November: 2027 is ahead
+    want = {key(m) for m in planted} | reminders
     assert not want - got, f"missed: {sorted(want - got)}"
     assert not got - want, f"reported on clean rows: {sorted(got - want)}"
-    assert sum(len(r.problems) for r in reports) == len(planted)
+    assert sum(len(r.problems) for r in reports) == len(planted) + len(reminders)
 
 
 def test_clean_sample_has_no_problem_at_all(clean: Path) -> None:
     pipeline = pytest.importorskip("automation.pipeline")
     reports = pipeline.validate_root(clean, as_of=AS_OF)
     assert len(reports) == len(layout(clean))
-    problems = [(r.name, p.cell, p.code, p.message_zh) for r in reports for p in r.problems]
+    problems = [(r.name, p.cell, p.code, p.message_zh) for r in reports for p in r.problems if p.code != "CLD001"]
     assert problems == []
+    assert reported(reports, clean) == calendar_reminders(AS_OF)
 
 
 @pytest.mark.parametrize(("as_of", "branches"), [
@@ -284,7 +303,8 @@ def test_clean_sample_has_no_problem_at_all(clean: Path) -> None:
 def test_other_dates_and_branches(tmp_path: Path, as_of: dt.datetime, branches: tuple[str, ...]) -> None:
     pipeline = pytest.importorskip("automation.pipeline")
     planted = build_sample(tmp_path, as_of=as_of, rows=20, seed=3, branches=branches)
-    assert reported(pipeline.validate_root(tmp_path, as_of=as_of), tmp_path) == {key(m) for m in planted}
+    want = {key(m) for m in planted} | calendar_reminders(as_of, branches)
+    assert reported(pipeline.validate_root(tmp_path, as_of=as_of), tmp_path) == want
 
 
 # --------------------------------------------------------------------------------------------- benchmark workbook

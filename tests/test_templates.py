@@ -32,7 +32,7 @@ IDS = [r.key for r in ALL]
 
 # §10, the defaults the commented settings file documents.
 SETTINGS_DEFAULTS = {
-    "calendar": {"work_periods": ["08:00-12:00", "13:00-17:00"], "holidays": "chinesecalendar"},
+    "calendar": {"work_periods": ["08:00-12:00", "13:00-17:00"], "holidays": "chinesecalendar", "complete_years": []},
     "sla": {"urban_hours": 6, "suburban_hours": 7, "window_days": 31},
     "contracts": {"notice_days": 30},
     "demand": {"reward_min": 50, "reward_max": 500},

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import traceback
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -47,9 +47,14 @@ def result_sheet_names(register_key: str) -> tuple[str, ...]:
     return tuple(job.name for job in JOBS.get(register_key, ()))
 
 
-def make_calendar(settings: Settings, overrides: Mapping[dt.date, bool]) -> WorkCalendar:
-    """The working calendar of a deployment: settings' work periods and holiday source, plus 节假日调整."""
-    return WorkCalendar(settings.work_periods, settings.holidays, overrides)  # type: ignore[arg-type]
+def make_calendar(
+    settings: Settings, overrides: Mapping[dt.date, bool], complete_years: Iterable[int] = ()
+) -> WorkCalendar:
+    """The working calendar of a deployment: settings' work periods and holiday source, plus 节假日调整. A year
+    is complete (covered) when settings ``calendar.complete_years`` or a 「全年已录入」 row (``complete_years``)
+    says so."""
+    years = {*settings.complete_years, *complete_years}
+    return WorkCalendar(settings.work_periods, settings.holidays, overrides, years)  # type: ignore[arg-type]
 
 
 def run_jobs(inp: JobInput) -> list[ResultTable]:

@@ -114,14 +114,36 @@ def source_cells(table: Table, header: str, positions: Sequence[int] | np.ndarra
     return {CELL: cells, SHEET: [table.sheet] * len(positions)}
 
 
+def _row_marks(inp: JobInput, instants: tuple[np.ndarray | pd.Series, ...]) -> dict[int, np.ndarray]:
+    return inp.calendar.uncovered_rows(*(np.asarray(v).astype("datetime64[m]").ravel() for v in instants))
+
+
 def calendar_warnings(inp: JobInput, sheet: str, *instants: np.ndarray | pd.Series) -> list[Problem]:
-    """One CLD001 warning per year among ``instants`` (datetime64 arrays or Series; NaT ignored) that the working
-    calendar has no holiday data for."""
-    parts = [np.asarray(v).astype("datetime64[m]").ravel() for v in instants]
-    if not any(p.size for p in parts):
-        return []
-    years = inp.calendar.uncovered_years(np.concatenate(parts))
-    return [problem("CLD001", workbook=inp.workbook, sheet=sheet, year=str(y)) for y in sorted(years)]
+    """One CLD001 warning per year without holiday data that some row depends on. ``instants`` are equally long
+    datetime64 arrays or Series, one value per row (NaT ignored); a row depends on every year from its earliest
+    to its latest instant (:meth:`WorkCalendar.uncovered_rows`)."""
+    return [problem("CLD001", workbook=inp.workbook, sheet=sheet, year=str(y)) for y in _row_marks(inp, instants)]
+
+
+UNCOVERED_NOTE = "{years} 年节假日未录入，本行时间按周一至周五推算"
+
+
+def calendar_notes(inp: JobInput, *instants: np.ndarray | pd.Series) -> np.ndarray:
+    """The 说明 of each row (object array): :data:`UNCOVERED_NOTE` naming the years without holiday data the row
+    depends on (as in :func:`calendar_warnings`), None for rows that depend on covered years only."""
+    n = len(np.asarray(instants[0])) if instants else 0
+    notes = np.full(n, None, dtype=object)
+    marks = _row_marks(inp, instants)
+    if not marks:
+        return notes
+    years = list(marks)
+    combo = np.zeros(n, dtype=np.int64)  # bit k set: the row depends on years[k]
+    for k, mask in enumerate(marks.values()):
+        combo |= mask.astype(np.int64) << k
+    for value in np.unique(combo[combo > 0]).tolist():
+        named = "、".join(str(y) for k, y in enumerate(years) if value >> k & 1)
+        notes[combo == value] = UNCOVERED_NOTE.format(years=named)
+    return notes
 
 
 def hours(minutes: np.ndarray | pd.Series) -> np.ndarray:

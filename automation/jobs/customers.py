@@ -5,9 +5,13 @@ staff, a 主办 and a 协办业务员, and that a salesperson who leaves hands h
 that needs attention, its reminders joined with "；":
 
 * 重要客户缺少协办业务员 — 重要客户 = 是 and 协办业务员 blank;
-* 重要客户的协办业务员与主办业务员相同 — no *second* person in fact;
+* 重要客户的协办业务员与主办业务员相同 — no *second* person in fact: the same text, or the same person named once
+  by 工号 and once by 姓名 (resolved like validation's CUS003, :meth:`Lookups.staff_names`);
+* 重要客户的协办业务员 X 不在员工名单中 — the only second person is not one of the company's staff (validation
+  reports STF001 too), so the customer has no real second staff member;
 * 主办业务员 X 已于 yyyy-mm-dd 离职，须交接 (and the same for 协办业务员) — the person is 离职 in 基础资料/员工
-  (matched by 姓名 or 工号, as staff columns may hold either). Without a staff list only the first two checks run.
+  (matched by 姓名 or 工号, as staff columns may hold either). Without a staff list only the blank and same-text
+  checks run.
 
 Choice: customers whose 往来状态 is 终止 are left out (no business left to look after or hand over); 暂停 ones stay.
 Rows are in 客户代码 order, as the archive is usually kept.
@@ -24,20 +28,20 @@ SHEET = "客户"
 MAIN, SECOND = "主办业务员", "协办业务员"
 NO_SECOND = "重要客户缺少协办业务员"
 SAME_PERSON = "重要客户的协办业务员与主办业务员相同，须另指定一人"
+UNKNOWN_SECOND = "重要客户的协办业务员 {who} 不在员工名单中，须另指定本公司人员"
 
 
 def _departed(inp: JobInput) -> dict[str, str]:
-    """姓名 and 工号 of every staff member marked 离职 -> their leaving date as text ('' when unknown)."""
+    """姓名 of every staff member marked 离职 -> their leaving date as text ('' when unknown)."""
     staff = inp.lookups.staff
     if staff is None or staff.empty:
         return {}
     gone = staff[staff["在职状态"].eq("离职").fillna(False).astype(bool)]
-    out: dict[str, str] = {}
-    for name, number, left in zip(gone["姓名"], gone["工号"], gone["离职日期"], strict=True):
-        for key in (name, number):
-            if isinstance(key, str) and key:
-                out.setdefault(key, day_text(left))
-    return out
+    return {
+        n: day_text(left)
+        for n, left in zip(gone["姓名"], gone["离职日期"], strict=True)
+        if isinstance(n, str)
+    }
 
 
 def _left_text(role: str, who: str, left: str) -> str:
@@ -51,21 +55,32 @@ def reminder_sheet(inp: JobInput) -> ResultTable:
     active = ~data["往来状态"].eq("终止").to_numpy(dtype=bool)
     important = data["重要客户"].eq(True).fillna(False).to_numpy(dtype=bool)
     main, second = data[MAIN], data[SECOND]
+    # One person may be named by 工号 in one column and by 姓名 in the other: compare people, as CUS003 does.
+    main_name, second_name = inp.lookups.staff_names(main), inp.lookups.staff_names(second)
     no_second = important & second.isna().to_numpy()
-    same = important & (main.notna() & main.eq(second)).to_numpy(dtype=bool)
+    same = important & (main.notna() & main_name.eq(second_name)).to_numpy(dtype=bool)
+    staff = inp.lookups.staff
+    unknown = np.zeros(len(data), dtype=bool)
+    if staff is not None:
+        unknown = (
+            important & ~no_second & ~same & ~second_name.isin(staff["姓名"].dropna().tolist()).to_numpy()
+        )
     departed = _departed(inp)
-    main_left = main.isin(list(departed)).to_numpy(dtype=bool)
-    second_left = second.isin(list(departed)).to_numpy(dtype=bool)
-    rows = np.flatnonzero(active & (no_second | same | main_left | second_left))
+    main_left = main_name.isin(list(departed)).to_numpy(dtype=bool)
+    second_left = second_name.isin(list(departed)).to_numpy(dtype=bool)
+    rows = np.flatnonzero(active & (no_second | same | unknown | main_left | second_left))
 
     notes: list[str] = []
     mains, seconds = main.tolist(), second.tolist()
+    main_names, second_names = main_name.tolist(), second_name.tolist()
     for i in rows.tolist():
         parts = [NO_SECOND] if no_second[i] else [SAME_PERSON] if same[i] else []
+        if unknown[i]:
+            parts.append(UNKNOWN_SECOND.format(who=seconds[i]))
         if main_left[i]:
-            parts.append(_left_text(MAIN, mains[i], departed[mains[i]]))
+            parts.append(_left_text(MAIN, mains[i], departed[main_names[i]]))
         if second_left[i]:
-            parts.append(_left_text(SECOND, seconds[i], departed[seconds[i]]))
+            parts.append(_left_text(SECOND, seconds[i], departed[second_names[i]]))
         notes.append("；".join(parts))
 
     flag = data["重要客户"].to_numpy()[rows]

@@ -16,6 +16,11 @@ Choices (the spec is silent):
 * 收费核对: 未开票 is not reported for 带回修理 calls, whose invoice is issued when the item is returned and is
   checked in 客户商品进出登记簿 (§2.6).
 * Rows are in call order (oldest first) in 派工时限, by deadline in 次日优先派工, by completion in 收费核对.
+* A year without holiday data (SPEC §5: neither chinesecalendar nor declared complete by the admin): every row of
+  派工时限 and 次日优先派工 that depends on it says so in a last column 说明 ("2027 年节假日未录入，本行时间按周一至
+  周五推算"; blank otherwise). A row depends on the years from its 来电时间 to its 应到达时间 and its arrival (or,
+  not arrived, the as-of instant). The CLD001 warning is given once per year, on 派工时限, which lists every open
+  call and so every row of 次日优先派工 too.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .base import Job, JobInput, ResultTable, calendar_warnings, hours, source_cells
+from .base import Job, JobInput, ResultTable, calendar_notes, calendar_warnings, hours, source_cells
 
 SHEET = "叫修登记"
 URBAN, SUBURBAN = "市区", "郊区"
@@ -85,6 +90,7 @@ def deadline_sheet(inp: JobInput) -> ResultTable:
             "到达时间": _seconds(shown),
             "状态": status.astype(object),
             "超时(工时)": np.where(late, hours(over), np.nan),
+            "说明": calendar_notes(inp, call, due, end),
             **source_cells(table, "登记号", rows),
         }
     )
@@ -100,16 +106,18 @@ def priority_sheet(inp: JobInput) -> ResultTable:
     waiting = valid & table.blank["派工时间"] & table.blank["到达时间"] & table.blank["完成时间"]
     rows = np.flatnonzero(waiting)
     left = inp.calendar.working_minutes_between(inp.now, due[rows]) if len(rows) else np.zeros(0)
+    call = _minutes(data["来电时间"])[rows]
     frame = pd.DataFrame(
         {
             "登记号": data["登记号"].to_numpy()[rows],
-            "来电时间": _seconds(_minutes(data["来电时间"])[rows]),
+            "来电时间": _seconds(call),
             "客户名称": data["客户名称"].to_numpy()[rows],
             "地址": data["地址"].to_numpy()[rows],
             "电话": data["电话"].to_numpy()[rows],
             "区域": data["区域"].to_numpy()[rows],
             "应到达时间": _seconds(due[rows]),
             "剩余(工时)": hours(left),
+            "说明": calendar_notes(inp, call, due[rows], np.full(len(rows), inp.now)),
             **source_cells(table, "登记号", rows),
         }
     )
@@ -160,13 +168,13 @@ def billing_sheet(inp: JobInput) -> ResultTable:
 
 DEADLINES = Job(
     "派工时限",
-    ("登记号", "来电时间", "客户名称", "区域", "时限(工时)", "应到达时间", "到达时间", "状态", "超时(工时)"),
+    ("登记号", "来电时间", "客户名称", "区域", "时限(工时)", "应到达时间", "到达时间", "状态", "超时(工时)", "说明"),
     deadline_sheet,
     "近期没有叫修，也没有未完成的叫修",
 )
 PRIORITY = Job(
     "次日优先派工",
-    ("顺序", "登记号", "来电时间", "客户名称", "地址", "电话", "区域", "应到达时间", "剩余(工时)"),
+    ("顺序", "登记号", "来电时间", "客户名称", "地址", "电话", "区域", "应到达时间", "剩余(工时)", "说明"),
     priority_sheet,
     "当前没有待派工的叫修",
 )

@@ -9,16 +9,16 @@ CONTRACT = SheetModel(
     name="保养合同",
     columns=(
         Column("合同编号", Kind.CODE, required=True, unique=True),
-        Column("客户代码", Kind.CODE, required=True, rule="须为客户档案中的客户代码", article=a.SVC_CONTRACT),
+        Column("客户代码", Kind.CODE, required=True, rule="须为客户档案中的客户代码", article=a.SVC_CONTRACT_SERVICE),
         Column("客户名称", Kind.TEXT, required=True, rule="与客户档案不一致时警告", width=28),
         Column("商品型号", Kind.TEXT, required=True),
         Column("开始日期", Kind.DATE, required=True),
-        Column("到期日期", Kind.DATE, required=True, rule="晚于开始日期"),
+        Column("到期日期", Kind.DATE, required=True, rule="晚于开始日期", article=a.SVC_RENEWAL),
         Column("合同金额", Kind.MONEY, unit="元", required=True, minimum=0, minimum_open=True),
         Column("合同状态", **enum("有效", "已续约", "已终止"), required=True),
-        Column("到期通知日期", Kind.DATE, rule="不晚于到期日期；到期前一个月寄出", article=a.SVC_CONTRACT),
-        Column("续约结果", **enum("洽谈中", "已续约", "不续约")),
-        Column("新合同编号", Kind.CODE, rule="续约结果为“已续约”时必填，且须为本登记簿中的合同", article=a.SVC_CONTRACT),
+        Column("到期通知日期", Kind.DATE, rule="不晚于到期日期；到期前一个月寄出", article=a.SVC_RENEWAL),
+        Column("续约结果", **enum("洽谈中", "已续约", "不续约"), article=a.SVC_RENEWAL),
+        Column("新合同编号", Kind.CODE, rule="续约结果为“已续约”时必填，且须为本登记簿中的合同", article=a.SVC_RENEWAL),
     ),
 )
 

@@ -18,7 +18,7 @@ STAFF = SheetModel(
         Column("岗位", **enum(*POSTS), required=True),
         Column("所属单位", Kind.TEXT, required=True, rule="总部或某个分公司文件夹的名称"),
         Column("在职状态", **enum("在职", "离职"), required=True),
-        Column("离职日期", Kind.DATE, rule="在职状态为“离职”时必填", article=a.INFO_HANDOVER),
+        Column("离职日期", Kind.DATE, rule="在职状态为“离职”时必填", article=a.INFO_LEAVER),
     ),
 )
 
@@ -27,7 +27,8 @@ CALENDAR_OVERRIDES = SheetModel(
     description="工作日历的调整：覆盖法定节假日与调休数据，没有数据的年份请在此录入。",
     columns=(
         Column("日期", Kind.DATE, required=True, unique=True),
-        Column("类型", **enum("休息日", "工作日"), required=True),
+        Column("类型", **enum("休息日", "工作日", "全年已录入"), required=True,
+               rule="「全年已录入」表示该年节假日与调休已全部录入：日期填该年未用过的任一天，该天是否上班不变"),
         Column("说明", Kind.TEXT),
     ),
 )

@@ -9,15 +9,15 @@ from .model import Column, Kind, Register, SheetModel, yes_no
 DAILY = SheetModel(
     name="工作日报",
     columns=(
-        Column("日期", Kind.DATE, required=True, not_future=True, article=a.SVC_DAILY),
-        Column("技术员", Kind.STAFF, required=True, article=a.SVC_DAILY),
-        Column("登记号", Kind.CODE, rule="填写时须为本分公司叫修登记簿中的登记号", article=a.SVC_DAILY),
+        Column("日期", Kind.DATE, required=True, not_future=True, article=a.SVC_DAILY_REPORT),
+        Column("技术员", Kind.STAFF, required=True, article=a.SVC_DAILY_REPORT),
+        Column("登记号", Kind.CODE, rule="填写时须为本分公司叫修登记簿中的登记号", article=a.SVC_DAILY_REPORT),
         Column("服务类别", **CATEGORY),
-        Column("工作内容", Kind.TEXT, required=True, width=36),
+        Column("工作内容", Kind.TEXT, required=True, article=a.SVC_DAILY_REPORT, width=36),
         Column("开始时间", Kind.TIME),
         Column("结束时间", Kind.TIME, rule="晚于开始时间"),
         Column("工时", Kind.HOURS, required=True, minimum=0, minimum_open=True,
-               rule="与结束−开始相差超过 0.1 小时警告；每人每日不超过 24 小时", article=a.SVC_DAILY),
+               rule="与结束−开始相差超过 0.1 小时警告；每人每日不超过 24 小时", article=a.SVC_DAILY_REPORT),
     ),
 )
 
@@ -25,10 +25,10 @@ REVIEW = SheetModel(
     name="日报核阅",
     description="服务主任日报由分公司经理核阅签字后方可上报总部。",
     columns=(
-        Column("日期", Kind.DATE, required=True, unique=True, article=a.SVC_SUPERVISOR),
-        Column("服务主任", Kind.STAFF, required=True, article=a.SVC_SUPERVISOR),
-        Column("经理核阅", **yes_no(), required=True, article=a.SVC_SUPERVISOR),
-        Column("核阅日期", Kind.DATE, rule="经理核阅为“是”时必填，且不早于日期", article=a.SVC_SUPERVISOR),
+        Column("日期", Kind.DATE, required=True, unique=True, article=a.SVC_REVIEW),
+        Column("服务主任", Kind.STAFF, required=True, article=a.SVC_REVIEW),
+        Column("经理核阅", **yes_no(), required=True, article=a.SVC_REVIEW),
+        Column("核阅日期", Kind.DATE, rule="经理核阅为“是”时必填，且不早于日期", article=a.SVC_REVIEW),
     ),
 )
 

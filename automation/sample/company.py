@@ -158,7 +158,10 @@ def add_working(cal: WorkCalendar, starts: Sequence[dt.datetime], minutes: Seque
 
 def holiday_overrides(today: dt.date) -> list[tuple[dt.date, str, str]]:
     """节假日调整 rows: New Year's Day of every year from 2027 (which the holiday package does not know yet) to
-    next year, so the calendar covers every year the sample touches and no CLD001 warning appears."""
+    next year. The sample cannot know those years' other holidays (Spring Festival, make-up days), so it never
+    marks them 「全年已录入」: they stay uncovered (SPEC §5), and a result reaching into one of them carries the
+    CLD001 reminder, as it would for the real company (工作日历 from November on, 派工时限 once calls are dated
+    there). That reminder is the one problem a clean sample may show."""
     return [(dt.date(y, 1, 1), "休息日", f"{y}年元旦") for y in range(2027, max(2027, today.year + 1) + 1)]
 
 

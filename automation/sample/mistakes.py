@@ -314,6 +314,9 @@ def plant_call_values(co: Company, branch: str) -> None:
     call = clean_call(co, branch, "C")
     add(call, "TYP003", "到达时间", call.t2.date(), "到达时间只有日期没有时间")  # type: ignore[union-attr]
     call = clean_call(co, branch, "C")
+    midnight = dt.datetime.combine(call.t2.date() + dt.timedelta(days=1), dt.time())  # type: ignore[union-attr]
+    add(call, "TYP013", "完成时间", midnight, "完成时间填成次日 00:00（漏填了时间）")
+    call = clean_call(co, branch, "C")
     add(call, "COL001", "电话", None, "电话未填写")
     call = clean_call(co, branch, "A")
     add(call, "REF001", "客户代码", "KH99999", "客户代码不在客户档案中")

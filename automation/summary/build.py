@@ -7,13 +7,17 @@ numbers) and every detail sheet a 分公司 column. The detail rows of a workboo
 rebuild after one branch changed costs little more than that branch. Every count in 总览 is the number of that
 branch's rows in the detail sheet, so a manager who filters the detail sheet by 分公司 finds the same number.
 
-总览 definitions (as-of instant T; "this month" = the calendar month of T, up to T):
+总览 definitions (as-of instant T; "the month" = the calendar month of T, up to T, named in the headers and the
+banner as 「2026年10月」, never 「本月」: a summary opened later must still say which month it counts):
 
-* 本月叫修: 叫修登记 rows whose 来电时间 is this month. A/B/C类件数: the same calls by 服务类别.
-* 服务费收入(元): sum of 服务费 of calls whose 完成时间 is this month (the fee is earned on completion).
-* 按时到达率: of this month's calls in 派工时限 that have arrived (状态 按时 or 超时), the share 按时; blank when none
+* <month>叫修: 叫修登记 rows whose 来电时间 is in the month. A/B/C类件数: the same calls by 服务类别.
+* 服务费收入(元): sum of 服务费 of A calls (有费服务) whose 完成时间 is in the month and whose 服务费 cell has no
+  error (so a charged C call, CAL012, is not income; B calls are paid by their contract).
+* 按时到达率: of the month's calls in 派工时限 that have arrived (状态 按时 or 超时), the share 按时; blank when none
   arrived.
-* 超时: rows of 超时明细 = this month's calls in 派工时限 that are late (状态 超时 or 未到达(已超时)).
+* 超时 — two columns, both rows of 超时明细, which holds exactly these calls: 超时未到达 = calls not reached and
+  past their deadline (状态 未到达(已超时)) whatever their month: what needs action now; <month>超时到达 = the
+  month's calls that arrived late (状态 超时).
 * 未派工: rows of 次日优先派工. 逾期维修: rows of 逾期维修. 在修商品: rows of the branch's 在修商品 result sheet.
 * 30天内到期合同: rows of 续约提醒 with 0 ≤ 剩余天数 ≤ 30 (column 30天内到期 = 是); contracts already expired are
   listed in 续约提醒 but not counted here.
@@ -24,7 +28,8 @@ branch's rows in the detail sheet, so a manager who filters the detail sheet by 
 
 A row per branch folder (even one without any readable register: zeros, and the reason in 备注 and 数据状态), then
 总部, then 合计 (outside the autofilter, so sorting keeps it last). Below: three charts (按时到达率 and A/B/C 件数 by
-branch, daily calls over the last 30 days) and the daily-call table the line chart reads.
+branch, daily calls over the last 30 days) and the daily-call table the line chart reads. Two note rows under 合计
+say which month the month figures are and what 超时 and 服务费收入 count (the sheet writer has no cell comments).
 """
 
 from __future__ import annotations
@@ -56,19 +61,42 @@ OVERVIEW, DAILY, LATE, OVERDUE, RENEWALS, PRIORITY, PROBLEMS, STATUS = (
 BRANCH = "分公司"
 YES, NO = "是", "否"
 ERROR_ZH, WARNING_ZH = "错误", "警告"
-LATE_STATES = ("超时", "未到达(已超时)")
+LATE_ARRIVED, OPEN_LATE = "超时", "未到达(已超时)"
 ARRIVED_STATES = ("按时", "超时")
 FORWARDED, PENDING = "已转报", "待经理核阅"
 ERROR_FILL, WARNING_FILL = "FFFDE2E1", "FFFFF4CE"
 SENSITIVE_COLUMNS = frozenset({"地址", "电话", "传真", "邮编", "邮箱"})  # never shown: the archive is restricted
 HIDDEN = "（已隐藏）"
 
+# "{month}" stands for the month's name (month_label): the headers as written are overview_headers(T).
+CALLS, OPEN_LATE_COUNT, LATE_COUNT, FEES = "{month}叫修", "超时未到达", "{month}超时到达", "服务费收入(元)"
 OVERVIEW_HEADERS = (
-    BRANCH, "本月叫修", "按时到达率", "超时", "未派工", "在修商品", "逾期维修", "A类件数", "B类件数", "C类件数",
-    "服务费收入(元)", "技术员工时", "30天内到期合同", "校验错误", "校验警告", "日报核阅(近7天)", "备注",
+    BRANCH, CALLS, "按时到达率", OPEN_LATE_COUNT, LATE_COUNT, "未派工", "在修商品", "逾期维修", "A类件数", "B类件数",
+    "C类件数", FEES, "技术员工时", "30天内到期合同", "校验错误", "校验警告", "日报核阅(近7天)", "备注",
 )  # fmt: skip
-OVERVIEW_FORMATS = {2: "0.0%", 10: "#,##0.00", 11: "0.00"}
-OVERVIEW_WIDTHS = (14, 9, 10, 7, 7, 8, 8, 8, 8, 8, 13, 10, 13, 8, 8, 14, 36)
+OVERVIEW_FORMATS = {
+    OVERVIEW_HEADERS.index("按时到达率"): "0.0%",
+    OVERVIEW_HEADERS.index(FEES): "#,##0.00",
+    OVERVIEW_HEADERS.index("技术员工时"): "0.00",
+}
+OVERVIEW_WIDTHS = (14, 15, 10, 10, 19, 7, 8, 8, 8, 8, 8, 13, 10, 13, 8, 8, 14, 36)
+OVERVIEW_NOTES = (
+    "说明：{month}叫修、按时到达率、{month}超时到达、A/B/C类件数、服务费收入、技术员工时均按 {month}1日至{day}日统计；"
+    "超时未到达 = 超时明细中状态为「未到达(已超时)」的叫修（不论来电月份，须立即处理）；"
+    "{month}超时到达 = 超时明细中状态为「超时」的叫修（来电在{month}、到达晚于时限）。",
+    "服务费收入(元) = {month}内完成的 A 类（有费服务）叫修的服务费；B 类由保养合同结算、C 类免费，"
+    "服务费单元格有错误的（见「校验问题」）不计入。",
+)
+
+
+def month_label(as_of: dt.datetime) -> str:
+    """The month 总览 counts, by name: 「2026年10月」."""
+    return f"{as_of.year}年{as_of.month}月"
+
+
+def overview_headers(as_of: dt.datetime) -> list[str]:
+    """The 总览 headers as written, the month named."""
+    return [h.format(month=month_label(as_of)) for h in OVERVIEW_HEADERS]
 
 
 @dataclass(frozen=True)
@@ -92,7 +120,8 @@ DETAILS = {
                (14, 11, 7, 7, 7, 7, 7, 7, 9, 9, 18, 11, 7), "没有服务主任日报", "FF4472C4", "服务主任日报"),
         Detail(LATE, (BRANCH, "登记号", "来电时间", "客户名称", "区域", "时限(工时)", "应到达时间", "到达时间", "状态",
                       "超时(工时)"),
-               (14, 14, 16, 30, 6, 10, 16, 16, 14, 10), "本月没有超时的叫修", "FFC00000", "派工时限", "登记号"),
+               (14, 14, 16, 30, 6, 10, 16, 16, 14, 10), "没有超时未到达的叫修，{month}也没有超时到达的叫修",
+               "FFC00000", "派工时限", "登记号"),
         Detail(OVERDUE, (BRANCH, "收据号", "登记号", "客户名称", "商品型号", "维修技术员", "带回日期", "约定完成日期",
                          "逾期天数", "处理"),
                (14, 13, 14, 30, 16, 10, 11, 12, 9, 11), "当前没有逾期未修妥的商品", "FFED7D31", "逾期维修", "收据号"),
@@ -117,7 +146,7 @@ class WorkbookRows:
 
     sheets: dict[str, list[list[object]]]
     fills: dict[str, list[str | None]]
-    arrived: int = 0  # this month's calls that arrived (按时 or 超时)
+    arrived: int = 0  # the month's calls that arrived (按时 or 超时)
     on_time: int = 0
     in_repair: int = 0  # rows of 在修商品
 
@@ -217,7 +246,8 @@ def workbook_rows(
         status = deadline["状态"].astype(object)
         out.arrived = int((in_month & status.isin(ARRIVED_STATES).to_numpy(dtype=bool)).sum())
         out.on_time = int((in_month & status.eq("按时").to_numpy(dtype=bool)).sum())
-        late = deadline[in_month & status.isin(LATE_STATES).to_numpy(dtype=bool)]
+        # What needs action now (not reached, past the deadline, whatever the month) and the month's late arrivals.
+        late = deadline[(status.eq(OPEN_LATE) | (in_month & status.eq(LATE_ARRIVED))).to_numpy(dtype=bool)]
         out.sheets[LATE] = _rows(late, DETAILS[LATE], branch, target)
     for detail in (DETAILS[OVERDUE], DETAILS[PRIORITY]):
         frame = results.get(detail.source)
@@ -373,9 +403,9 @@ def overview(
     for branch, days in _per_branch_calls(inp.facts).items():
         if branch in figures:
             this_month = days[(days.index >= month) & (days.index <= today)].sum()
-            for col, src in (("本月叫修", "叫修"), ("A类件数", "A"), ("B类件数", "B"), ("C类件数", "C")):
+            for col, src in ((CALLS, "叫修"), ("A类件数", "A"), ("B类件数", "B"), ("C类件数", "C")):
                 figures[branch][col] = int(this_month[src])
-            figures[branch]["服务费收入(元)"] = float(this_month["服务费"])
+            figures[branch][FEES] = float(this_month["服务费"])
 
     def tally(sheet: str, column: str | None = None, wanted: object = None, what: str = "") -> None:
         j = DETAILS[sheet].columns.index(column) if column else None
@@ -384,7 +414,8 @@ def overview(
             if fig is not None and (j is None or row[j] == wanted):
                 fig[what] += 1
 
-    tally(LATE, what="超时")
+    tally(LATE, "状态", OPEN_LATE, OPEN_LATE_COUNT)
+    tally(LATE, "状态", LATE_ARRIVED, LATE_COUNT)
     tally(PRIORITY, what="未派工")
     tally(OVERDUE, what="逾期维修")
     tally(RENEWALS, "30天内到期", YES, "30天内到期合同")
@@ -420,7 +451,9 @@ def overview(
     total["技术员工时"] = round(sum(float(r["技术员工时"]) for r in rows), 2)  # type: ignore[arg-type]
     reviewed, reports = (sum(figures[b][k] for b in names) for k in ("_reviewed", "_reports"))
     total["日报核阅(近7天)"] = f"{reviewed}/{reports}"
-    return pd.DataFrame([*rows, total], columns=list(OVERVIEW_HEADERS))
+    table = pd.DataFrame([*rows, total], columns=list(OVERVIEW_HEADERS))
+    table.columns = overview_headers(inp.as_of)
+    return table
 
 
 def daily_calls(inp: SummaryInput) -> pd.DataFrame:
@@ -436,8 +469,10 @@ def daily_calls(inp: SummaryInput) -> pd.DataFrame:
     return frame
 
 
-def _overview_extras(table: pd.DataFrame, daily: pd.DataFrame, n_branches: int) -> tuple[list[ExtraRow], list[Chart]]:
-    """The 合计 row below the table, the charts under it, and the daily-call table under the charts."""
+def _overview_extras(
+    table: pd.DataFrame, daily: pd.DataFrame, n_branches: int, as_of: dt.datetime
+) -> tuple[list[ExtraRow], list[Chart]]:
+    """The 合计 row below the table, the note rows under it, the charts, and the daily-call table under the charts."""
     first, last_branch = 3, 3 + n_branches - 1
     total_row = first + len(table) - 1  # 合计 is the last row of the table
     bold = {"font": "bold", "fill": HEADER_FILL}
@@ -445,7 +480,10 @@ def _overview_extras(table: pd.DataFrame, daily: pd.DataFrame, n_branches: int) 
         (None if isinstance(v, float) and v != v else v, CellStyle(**bold, num_format=OVERVIEW_FORMATS.get(j)))
         for j, v in enumerate(table.iloc[-1].tolist())
     ])]  # fmt: skip
-    chart_row = total_row + 2
+    month = month_label(as_of)
+    for k, note in enumerate(OVERVIEW_NOTES):  # after a blank row: the table ends at 合计
+        extra.append(ExtraRow(total_row + 2 + k, [(note.format(month=month, day=as_of.day), CellStyle())]))
+    chart_row = total_row + len(OVERVIEW_NOTES) + 3
     title = chart_row + 17  # the charts are 300 px high: 15 rows, plus a margin
     header = title + 1
     extra.append(ExtraRow(title, [(f"近 {len(daily)} 天每日叫修", CellStyle(font="bold"))]))
@@ -460,18 +498,17 @@ def _overview_extras(table: pd.DataFrame, daily: pd.DataFrame, n_branches: int) 
     if n_branches:
         names = table[BRANCH].tolist()[:n_branches]
         categories = range_ref(OVERVIEW, 0, first, last_branch)
-        rates = [None if v is None or v != v else float(v) for v in table["按时到达率"].tolist()[:n_branches]]
 
-        def column(c: int) -> Series:
-            values = [float(v) for v in table[OVERVIEW_HEADERS[c]].tolist()[:n_branches]]
+        def column(header: str) -> Series:  # a series over the branches' cells of one 总览 column, found by name
+            c = OVERVIEW_HEADERS.index(header)
+            values = [None if v is None or v != v else float(v) for v in table.iloc[:n_branches, c].tolist()]
             cells = range_ref(OVERVIEW, c, first, last_branch)
-            return Series(OVERVIEW_HEADERS[c], range_ref(OVERVIEW, c, 2), cells, values)
+            return Series(header, range_ref(OVERVIEW, c, 2), cells, values)
 
-        rate = Series("按时到达率", range_ref(OVERVIEW, 2, 2), range_ref(OVERVIEW, 2, first, last_branch), rates)
-        charts.append(Chart("bar", "本月按时到达率（按分公司）", categories, names, [rate], (anchors[0], chart_row - 1),
-                            value_format="0%", size_px=size))  # fmt: skip
-        charts.append(Chart("stacked", "本月 A/B/C 类叫修（按分公司）", categories, names, [column(c) for c in (7, 8, 9)],
-                            (anchors[1], chart_row - 1), size_px=size))  # fmt: skip
+        charts.append(Chart("bar", f"{month}按时到达率（按分公司）", categories, names, [column("按时到达率")],
+                            (anchors[0], chart_row - 1), value_format="0%", size_px=size))  # fmt: skip
+        charts.append(Chart("stacked", f"{month} A/B/C 类叫修（按分公司）", categories, names,
+                            [column(f"{c}类件数") for c in "ABC"], (anchors[1], chart_row - 1), size_px=size))  # fmt: skip
     last = header + len(daily)
     totals = Series("合计", range_ref(OVERVIEW, 1, header), range_ref(OVERVIEW, 1, header + 1, last),
                     [float(v) for v in daily["合计"]])  # fmt: skip
@@ -506,13 +543,15 @@ def summary_book(inp: SummaryInput) -> SummaryBook:
 
     body = table.iloc[:-1].itertuples(index=False)
     rows = [[None if isinstance(v, float) and v != v else v for v in r] for r in body]
-    result = [ResultSheet(OVERVIEW, list(OVERVIEW_HEADERS), rows, banner, "没有分公司", widths=OVERVIEW_WIDTHS,
+    month = month_label(inp.as_of)
+    period = f"{banner} · 统计月份：{month}（{inp.as_of.month}月1日至{inp.as_of.day}日）"
+    result = [ResultSheet(OVERVIEW, list(table.columns), rows, period, "没有分公司", widths=OVERVIEW_WIDTHS,
                           tab_color="FF00B050", number_formats=OVERVIEW_FORMATS)]  # fmt: skip
     for name in (DAILY, LATE, OVERDUE, RENEWALS, PRIORITY, PROBLEMS, STATUS):
         d = DETAILS[name]
-        result.append(ResultSheet(d.name, list(d.columns), sheets[name], banner, d.empty, widths=d.widths,
-                                  tab_color=d.tab, row_fills=fills.get(name)))  # fmt: skip
-    extra, charts = _overview_extras(table, daily, len(inp.branches))
+        result.append(ResultSheet(d.name, list(d.columns), sheets[name], banner, d.empty.format(month=month),
+                                  widths=d.widths, tab_color=d.tab, row_fills=fills.get(name)))  # fmt: skip
+    extra, charts = _overview_extras(table, daily, len(inp.branches), inp.as_of)
     return SummaryBook(sheets=result, extra_rows=extra, charts=charts, overview=table)
 
 
@@ -523,6 +562,8 @@ __all__ = [
     "SummaryInput",
     "WorkbookRows",
     "link_target",
+    "month_label",
+    "overview_headers",
     "summary_book",
     "workbook_rows",
 ]

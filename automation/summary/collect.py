@@ -12,7 +12,7 @@ atomically; a damaged or old-format file is just a miss) with a key made of
 * the workbook's content hash (of the bytes on disk; remembered by size, mtime and ctime so an unchanged file is not
   even hashed again; the hash after our own write-back — ``written_sha256`` from the reports and the state database —
   counts as the content that was checked, so writing results back invalidates nothing);
-* the settings, the product version, the as-of *day*;
+* the settings, the product version, the facts' layout (:data:`CACHE_VERSION`), the as-of *day*;
 * for every workbook its validation looks things up in (:data:`DEPENDS`: master data and the customer archive at head
   office, the same branch's contracts, call-ins and items), that workbook's *exports*: a digest of just what is
   looked up (staff and calendar overrides; 客户代码→客户名称; contract numbers, customers and periods; the set of
@@ -53,14 +53,19 @@ import pandas as pd
 from .. import __version__
 from ..deployment import Deployment, LoadedWorkbook
 from ..pipeline import WorkbookReport, process_workbook
+from ..problems import Problem, Severity
 from ..root import STATE_DIR, Source, register_by_name
 from ..settings import Settings
 from ..state import Record, State
+from ..xlsx.table import Table
 from .build import WorkbookRows, link_target, workbook_rows
 
 CACHE_DIR = "summary-cache"
-CACHE_VERSION = 2
+# The layout and meaning of the facts; bumped whenever what they hold changes, so older cache files are misses
+# (3: 超时明细 holds every open overdue call, 服务费 counts only A calls whose fee cell has no error).
+CACHE_VERSION = 3
 CALLS_SHEET = "叫修登记"
+FEE = "服务费"
 
 # register key -> the registers its validation looks up (Deployment.lookups); master/customers at head office,
 # the others in the workbook's own folder.
@@ -101,7 +106,8 @@ class WorkbookFacts:
     error_zh: str | None = None  # the workbook could not be read at all
     error_en: str | None = None
     rows_of: WorkbookRows = field(default_factory=lambda: WorkbookRows(sheets={}, fills={}))
-    calls: pd.DataFrame | None = None  # per day (index 日期): 叫修, A, B, C (by call day), 服务费 (by completion day)
+    # per day (index 日期): 叫修, A, B, C (by call day), 服务费 (A calls' fees without an error, by completion day)
+    calls: pd.DataFrame | None = None
     exports: str | None = None  # digest of what other workbooks look up in this one
     key: str = ""
 
@@ -109,8 +115,21 @@ class WorkbookFacts:
 # ------------------------------------------------------------------------------------------- facts of a report
 
 
-def call_days(data: pd.DataFrame, as_of: dt.datetime) -> pd.DataFrame:
-    """Calls per call day by category, and fees per completion day, up to ``as_of`` (index 日期, ascending)."""
+def fee_errors(table: Table, problems: Iterable[Problem]) -> np.ndarray:
+    """Rows of the call-in table whose 服务费 cell has an error (validation's, e.g. CAL012 a charged C call) or
+    could not be read."""
+    rows = {
+        p.row for p in problems
+        if p.severity == Severity.ERROR and p.column == FEE and p.sheet == table.sheet and p.row is not None
+    }  # fmt: skip
+    return np.isin(table.excel_rows, list(rows)) | table.bad[FEE]
+
+
+def call_days(data: pd.DataFrame, as_of: dt.datetime, fee_error: np.ndarray | None = None) -> pd.DataFrame:
+    """Calls per call day by category, and 服务费收入 per completion day, up to ``as_of`` (index 日期, ascending).
+
+    服务费收入 is the 服务费 of A calls (有费服务) only, leaving out rows in ``fee_error`` (a fee cell with an error):
+    B calls are paid by their contract, C calls are free, so a fee typed there is a mistake, not income."""
     limit = np.datetime64(as_of, "s")
     call = data["来电时间"].to_numpy().astype("datetime64[s]")
     made = ~np.isnat(call) & (call <= limit)
@@ -123,8 +142,11 @@ def call_days(data: pd.DataFrame, as_of: dt.datetime) -> pd.DataFrame:
     columns: dict[str, np.ndarray] = {"叫修": np.bincount(at_call, minlength=len(days))}
     for c in "ABC":
         columns[c] = np.bincount(at_call, weights=(category == c), minlength=len(days)).astype(np.int64)
-    fee = data["服务费"].to_numpy(dtype=np.float64, na_value=np.nan)[finished]
-    fee = np.where(np.isnan(fee), 0.0, fee)
+    fee = data[FEE].to_numpy(dtype=np.float64, na_value=np.nan)
+    income = (data["服务类别"].to_numpy(dtype=object) == "A") & ~np.isnan(fee)
+    if fee_error is not None:
+        income &= ~np.asarray(fee_error, dtype=bool)
+    fee = np.where(income, fee, 0.0)[finished]
     columns["服务费"] = np.bincount(np.searchsorted(days, done_day), weights=fee, minlength=len(days))
     return pd.DataFrame(columns, index=pd.DatetimeIndex(days.astype("datetime64[ns]"), name="日期"))
 
@@ -187,7 +209,8 @@ def facts_of(
     same = loaded is not None and (report.sha256 is None or loaded.sha256 in (report.sha256, report.written_sha256))
     if report.error_zh is None and loaded is not None and loaded.ok and same:
         if register == "callins" and CALLS_SHEET in loaded.tables:
-            facts.calls = call_days(loaded.tables[CALLS_SHEET].data, as_of)
+            calls = loaded.tables[CALLS_SHEET]
+            facts.calls = call_days(calls.data, as_of, fee_errors(calls, report.problems))
         facts.exports = exports_of(register, loaded)
     elif register in EXPORTS:
         facts.exports = facts.sha256
@@ -521,6 +544,7 @@ __all__ = [
     "exports_of",
     "facts_of",
     "facts_of_reports",
+    "fee_errors",
     "process",
     "process_paths",
 ]

@@ -9,9 +9,11 @@ from __future__ import annotations
 import traceback
 
 import numpy as np
+import pandas as pd
 
 from ..catalogue import problem
 from ..problems import Problem
+from ..registers.model import Kind
 from ..xlsx.table import Table, column_letter
 from .context import Context, cell_problem
 from .rules import RULES
@@ -42,6 +44,20 @@ def type_problems(table: Table) -> list[Problem]:
         if header not in table.columns:
             continue
         out += [cell_problem(code, table, header, i, **params) for i, (code, params) in sorted(errors.items())]
+    return out
+
+
+def midnight_problems(table: Table) -> list[Problem]:
+    """TYP013: a date-time at exactly 00:00 is read as such (its cell shows a time), but it is far more often a
+    date typed into a date-time cell without its time than a call at midnight: a warning, not an error."""
+    out = []
+    for column in table.model.columns:
+        if column.kind != Kind.DATETIME or column.header not in table.columns or not len(table):
+            continue
+        values = pd.to_datetime(table.data[column.header], errors="coerce")
+        midnight = (values.notna() & (values.dt.hour == 0) & (values.dt.minute == 0)).to_numpy()
+        midnight = midnight & ~table.bad[column.header]
+        out += [cell_problem("TYP013", table, column.header, i) for i in np.flatnonzero(midnight).tolist()]
     return out
 
 
@@ -102,6 +118,7 @@ def validate(ctx: Context) -> list[Problem]:
     for table in ctx.tables.values():
         problems += structure_problems(table)
         problems += type_problems(table)
+        problems += midnight_problems(table)
         problems += check_columns(table, ctx.as_of)
         problems += unique_together_problems(table)
         problems += unique_across_files(ctx, table)

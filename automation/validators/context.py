@@ -31,6 +31,8 @@ class Lookups:
     callin_ids: frozenset[str] | None = None  # this branch's 登记号 (every call-in file of the folder)
     item_callin_ids: frozenset[str] | None = None  # 登记号 in this branch's items register
     calendar_overrides: Mapping[dt.date, bool] = field(default_factory=dict)
+    # Years a 节假日调整 row of 类型「全年已录入」 declares complete (a marker, not an override of its day).
+    calendar_complete_years: frozenset[int] = frozenset()
     # The same register's other workbooks in this folder (叫修登记簿-2025.xlsx beside 叫修登记簿-2026.xlsx):
     # sheet name -> their tables, for uniqueness across files.
     siblings: Mapping[str, list[Table]] = field(default_factory=dict)

@@ -12,7 +12,7 @@ import gc
 import hashlib
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +21,7 @@ from lxml import etree
 from python_calamine import CalamineWorkbook
 
 from ..problems import BilingualError
+from .formats import Cell, time_formatted
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
@@ -43,6 +44,7 @@ class RawWorkbook:
     sha256: str  # of exactly the bytes that were read: the write-back checks the file still holds them
     _book: CalamineWorkbook
     _rows: dict[str, list[list[object]]] = field(default_factory=dict, repr=False)
+    _data: bytes = field(default=b"", repr=False)  # the bytes read, for the rare look at number formats
 
     def rows(self, sheet: str) -> list[list[object]]:
         """All cells of a sheet; ``rows[0]`` is Excel row 1 and ``rows[r][0]`` is column A.
@@ -53,8 +55,16 @@ class RawWorkbook:
             self._rows[sheet] = self._book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
         return self._rows[sheet]
 
+    def time_formatted(self, sheet: str, cells: Collection[Cell]) -> set[Cell]:
+        """Of these cells (Excel row, 0-based column) of ``sheet``, those whose number format shows a time of day.
+
+        Calamine gives a date-time cell at exactly 00:00 as a plain date; the format tells it from a date typed
+        without a time. Read from the same bytes as the rows (see :mod:`.formats`)."""
+        return time_formatted(self._data, sheet, cells)
+
     def close(self) -> None:
         self._rows.clear()
+        self._data = b""
         self._book.close()
 
 
@@ -176,4 +186,4 @@ def open_workbook(path: Path) -> RawWorkbook:
         ) from None
     prop = custom_property(data) if data.startswith(ZIP_MAGIC) else None
     sha = hashlib.sha256(data).hexdigest()
-    return RawWorkbook(path=path, sheet_names=names, register_property=prop, sha256=sha, _book=book)
+    return RawWorkbook(path=path, sheet_names=names, register_property=prop, sha256=sha, _book=book, _data=data)

@@ -4,20 +4,28 @@
 NFKC, spaces, ``*`` and unit suffixes ignored; any order; extra columns ignored), skips fully blank rows and
 parses every column (:mod:`automation.xlsx.values`). The resulting :class:`Table` keeps the Excel row number of
 each data row and the Excel column of each header, so every problem can name its cell.
+
+python-calamine gives a date-time cell at exactly 00:00 as a plain date. Given a way to read number formats
+(``time_formatted``), :func:`build_table` asks it about those plain dates in date-time columns only, and a cell
+whose format shows a time becomes a date-time at 00:00; other cells never cost a look at the file.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from ..registers.model import Column, SheetModel, normalise_header
+from ..registers.model import Column, Kind, SheetModel, normalise_header
 from .values import is_blank, parse_column
 
 HEADER_SEARCH_ROWS = 5
+
+# (Excel row, 0-based column) cells -> those whose number format shows a time of day
+TimeFormatted = Callable[[Collection[tuple[int, int]]], set[tuple[int, int]]]
 
 
 def column_letter(index: int) -> str:
@@ -103,8 +111,17 @@ def find_header(rows: Sequence[Sequence[object]], model: SheetModel) -> tuple[in
     return best
 
 
-def build_table(workbook: str, sheet: str, rows: Sequence[Sequence[object]] | None, model: SheetModel) -> Table:
-    """Read one sheet's rows (Excel row 1 first) into a typed Table; ``rows=None`` means the sheet is missing."""
+def build_table(
+    workbook: str,
+    sheet: str,
+    rows: Sequence[Sequence[object]] | None,
+    model: SheetModel,
+    time_formatted: TimeFormatted | None = None,
+) -> Table:
+    """Read one sheet's rows (Excel row 1 first) into a typed Table; ``rows=None`` means the sheet is missing.
+
+    ``time_formatted`` tells which cells' number formats show a time (:meth:`RawWorkbook.time_formatted` of this
+    sheet); without it a plain date in a date-time column stays a date (TYP003)."""
     header_index, columns, dups = find_header(rows, model) if rows else (-1, {}, [])
     if header_index < 0:
         return _empty_table(workbook, sheet, model, found=rows is not None)
@@ -116,6 +133,8 @@ def build_table(workbook: str, sheet: str, rows: Sequence[Sequence[object]] | No
     if any(len(r) < width for r in kept):
         kept = [list(r) + [""] * (width - len(r)) for r in kept]
     cols_raw = list(zip(*kept, strict=False)) if kept else []
+    if time_formatted is not None and cols_raw:
+        _midnight_date_times(cols_raw, columns, model, excel_rows, time_formatted)
 
     data: dict[str, pd.Series] = {}
     blank: dict[str, np.ndarray] = {}
@@ -151,6 +170,40 @@ def build_table(workbook: str, sheet: str, rows: Sequence[Sequence[object]] | No
         errors=errors,
         duplicate_headers=dups,
     )
+
+
+def _midnight_date_times(
+    cols_raw: list[Sequence[object]],
+    columns: dict[str, int],
+    model: SheetModel,
+    excel_rows: np.ndarray,
+    time_formatted: TimeFormatted,
+) -> None:
+    """In date-time columns, turn the plain dates whose number format shows a time into date-times at 00:00.
+
+    Calamine returns a date-time cell at exactly midnight as a ``date``; only those cells are looked up (the
+    common register has none, and then this is one pass over each date-time column)."""
+    date = dt.date
+    candidates: dict[int, list[int]] = {}
+    for column in model.columns:
+        c = columns.get(column.header) if column.kind is Kind.DATETIME else None
+        if c is not None:
+            found = [i for i, v in enumerate(cols_raw[c]) if v.__class__ is date]
+            if found:
+                candidates[c] = found
+    if not candidates:
+        return
+    rows = excel_rows.tolist()
+    timed = time_formatted([(rows[i], c) for c, found in candidates.items() for i in found])
+    if not timed:
+        return
+    for c, found in candidates.items():
+        values = list(cols_raw[c])
+        for i in found:
+            if (rows[i], c) in timed:
+                day = values[i]
+                values[i] = dt.datetime(day.year, day.month, day.day)  # type: ignore[attr-defined]
+        cols_raw[c] = values
 
 
 def _blank_row(row: Sequence[object]) -> bool:
