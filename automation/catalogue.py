@@ -43,6 +43,7 @@ _RULES: tuple[Rule, ...] = (
     Rule("REF001", E, "客户代码「{value}」不在客户档案中", "customer code '{value}' is not in the customer archive", a.INFO_ARCHIVE, family="引用"),
     Rule("REF002", E, "登记号「{value}」不在本分公司叫修登记簿中", "call number '{value}' is not in this branch's call-in register", family="引用"),
     Rule("REF003", W, "找不到{register}，无法核对{column}", "{register_en} not found; {column} cannot be checked", family="引用"),
+    Rule("REF004", W, "{register}为空，无法核对{column}", "{register_en} is empty; {column} cannot be checked", family="引用"),
     # --- staff
     Rule("STF001", E, "「{value}」不在基础资料/员工名单中", "'{value}' is not in the staff list (基础资料/员工)", family="员工"),
     Rule("STF002", E, "{value}已于 {left} 离职，不能在 {day} 担任{column}", "{value} left on {left} and cannot be {column} on {day}", family="员工"),
@@ -52,7 +53,7 @@ _RULES: tuple[Rule, ...] = (
     Rule("MST002", E, "在职员工不应填写离职日期", "an employee in service (在职) has no leaving date", a.INFO_LEAVER, family="基础资料"),
     Rule("MST003", E, "所属单位「{value}」既不是总部也不是已有分公司（{units}）", "unit '{value}' is neither the head office nor an existing branch ({units})", family="基础资料"),
     # --- customer archive
-    Rule("CUS001", E, "客户代码「{value}」不符合格式 {pattern}", "customer code '{value}' does not match {pattern}", family="客户档案"),
+    Rule("CUS001", E, "客户代码「{value}」不符合格式：{expected}", "customer code '{value}' is not in the required form: {expected_en}", family="客户档案"),
     Rule("CUS002", E, "重要客户须指定协办业务员", "an important customer needs a second salesperson (协办业务员)", a.INFO_TWO_STAFF, family="客户档案"),
     Rule("CUS003", E, "协办业务员不能与主办业务员相同", "the second salesperson must differ from the main one", a.INFO_TWO_STAFF, family="客户档案"),
     Rule("CUS004", E, "重大事项须报信息部（已报信息部应为“是”）", "a major matter must be reported to the information department (已报信息部 = 是)", a.INFO_MAJOR, family="客户档案"),
@@ -77,6 +78,7 @@ _RULES: tuple[Rule, ...] = (
     Rule("CON004", E, "续约结果为已续约，须填写新合同编号", "renewed (已续约): the new contract number is required", a.SVC_RENEWAL, family="保养合同"),
     Rule("CON005", E, "新合同编号「{value}」不在本登记簿中", "new contract number '{value}' is not in this register", a.SVC_RENEWAL, family="保养合同"),
     Rule("CON006", E, "未续约的合同不应填写新合同编号", "a contract that was not renewed has no new contract number", a.SVC_RENEWAL, family="保养合同"),
+    Rule("CON007", W, "到期通知日期 {notice} 晚于期满前 {days} 天（{due}）", "the expiry notice is dated {notice}, later than {days} days before expiry ({due})", a.SVC_RENEWAL, family="保养合同"),
     # --- call-ins
     Rule("CAL001", E, "B 类（合同服务）须填写客户代码", "contract service (B) needs the customer code", a.SVC_CONTRACT_SERVICE, family="叫修登记"),
     Rule("CAL002", E, "B 类（合同服务）须填写合同编号", "contract service (B) needs the contract number", a.SVC_CONTRACT_SERVICE, family="叫修登记"),
@@ -94,6 +96,9 @@ _RULES: tuple[Rule, ...] = (
     Rule("CAL014", W, "开票日期 {value} 晚于完成当日 {done}", "invoiced on {value}, after the completion day {done}", a.SVC_FEES, family="叫修登记"),
     Rule("CAL015", E, "带回修理须在客户商品进出登记簿中登记（找不到登记号「{value}」）", "a workshop repair must be in the item in/out register (call '{value}' not found)", a.SVC_TAKE_BACK, family="叫修登记"),
     Rule("CAL016", W, "已填写完成时间，请补填到达时间（否则按完成时间计算是否超时）", "completed: please enter the arrival time (lateness is judged by the completion time meanwhile)", a.SVC_DEADLINE, family="叫修登记"),
+    Rule("CAL017", E, "带回修理须有客户在服务凭证上签字", "an item taken back for repair needs the customer's signature on the service voucher", a.SVC_TAKE_BACK, family="叫修登记"),
+    Rule("CAL018", E, "合同「{value}」已终止，不能再按合同服务（B 类）登记；如是期满不续约，请在保养合同中将续约结果填为“不续约”", "contract '{value}' is terminated (已终止): no contract service (B) under it; if it ran its term and was not renewed, set its renewal result to 'not renewed' (不续约)", a.SVC_CONTRACT_SERVICE, family="叫修登记"),
+    Rule("CAL019", E, "商品型号「{value}」不在合同「{contract}」所列型号（{models}）中", "model '{value}' is not among the models contract '{contract}' covers ({models})", a.SVC_CONTRACT_SERVICE, family="叫修登记"),
     # --- workshop items
     Rule("ITM001", E, "约定完成日期早于带回日期", "the agreed completion date is before the intake date", a.SVC_OVERDUE, family="商品进出"),
     Rule("ITM002", E, "修妥日期早于带回日期", "repaired before being brought in", a.SVC_REPAIR, family="商品进出"),

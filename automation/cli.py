@@ -395,10 +395,10 @@ def demo_command(
             f"{root} already holds files the demo did not write (e.g. {example}, {len(theirs)} in all); nothing "
             "overwritten. Use an empty folder, or add --force (replaced files are kept in .automation/history/ first)",
         )
-    kept = keep_before_demo(root, theirs)
+    kept = keep_before_demo(root)
     planted = build_sample(root, as_of=moment, seed=seed, rows=rows)
     mark_as_demo(root)
-    if kept:
+    if theirs and kept:
         console.print(f"[yellow]已替换 {len(kept)} 个文件，原文件保存在 {kept[0].parent.parent}[/]" if lang != "en"
                       else f"[yellow]{len(kept)} files replaced; the originals are in {kept[0].parent.parent}[/]")
     reports, outcome = _run_everything(root, moment, write=True, lang=lang)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -20,8 +21,8 @@ from .registers import REGISTERS, Register, SheetModel
 from .registers.model import normalise_header
 from .root import Source, branch_of, discover, is_ignored, recognise, unit_folders
 from .settings import Settings
-from .validators.context import Lookups
-from .xlsx.read import RawWorkbook, UnusableWorkbook, gc_paused, open_workbook
+from .validators.context import CONTRACT_LOOKUP, Lookups
+from .xlsx.read import RawWorkbook, UnusableWorkbook, cannot_read, gc_paused, open_workbook
 from .xlsx.table import Table, build_table, header_score
 
 
@@ -152,10 +153,7 @@ class Deployment:
         except UnusableWorkbook as exc:
             loaded.error = exc
         except Exception as exc:  # noqa: BLE001 - a damaged sheet is reported in one line, never a traceback
-            detail = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
-            loaded.error = UnusableWorkbook(
-                f"{source.path.name}：无法读取工作簿（{detail}）", f"{source.path.name}: the workbook cannot be read ({detail})"
-            )
+            loaded.error = cannot_read(source.path.name, exc)
         finally:
             raw.close()
         return loaded
@@ -183,46 +181,64 @@ class Deployment:
     def lookups(self, branch_folder: Path, sibling_of: LoadedWorkbook | None = None) -> Lookups:
         """What rules look up for a workbook in ``branch_folder``; ``sibling_of`` adds the tables of the same
         register's other workbooks in that folder."""
-        staff_tables = self.register_tables(self.head_office, "master", "员工")
-        staff = None
-        if staff_tables:
-            staff = pd.concat([t.data[["姓名", "工号", "岗位", "在职状态", "离职日期"]] for t in staff_tables], ignore_index=True)
-        customer_tables = self.register_tables(self.head_office, "customers", "客户")
-        customers = None
-        if customer_tables:
-            customers = {}
-            for t in customer_tables:
-                for code, name in zip(t.data["客户代码"].tolist(), t.data["客户名称"].tolist(), strict=True):
-                    if code is not None:
-                        customers.setdefault(code, name)
-        overrides, complete_years = calendar_rows(self.register_tables(self.head_office, "master", "节假日调整"))
-        contract_tables = self.register_tables(branch_folder, "contracts", "保养合同")
-        contracts = None
-        if contract_tables:
-            contracts = pd.concat(
-                [t.data[["合同编号", "客户代码", "开始日期", "到期日期"]] for t in contract_tables], ignore_index=True
-            )
-        callin_tables = self.register_tables(branch_folder, "callins", "叫修登记")
-        callin_ids = frozenset(v for t in callin_tables for v in t.data["登记号"].dropna().tolist()) if callin_tables else None
-        item_tables = self.register_tables(branch_folder, "items", "商品进出")
-        item_ids = frozenset(v for t in item_tables for v in t.data["登记号"].dropna().tolist()) if item_tables else None
         siblings: dict[str, list[Table]] = {}
         if sibling_of is not None and sibling_of.ok:
             for other in self.folder(branch_folder):
                 if other.ok and other.register.key == sibling_of.register.key and other.source.path != sibling_of.source.path:
                     for sheet, table in other.tables.items():
                         siblings.setdefault(sheet, []).append(table)
-        return Lookups(
-            siblings=siblings,
-            staff=staff,
+        return build_lookups(
+            staff=self.register_tables(self.head_office, "master", "员工"),
+            calendar=self.register_tables(self.head_office, "master", "节假日调整"),
+            customers=self.register_tables(self.head_office, "customers", "客户"),
+            contracts=self.register_tables(branch_folder, "contracts", "保养合同"),
+            callins=self.register_tables(branch_folder, "callins", "叫修登记"),
+            items=self.register_tables(branch_folder, "items", "商品进出"),
             units=self.units(),
-            customers=customers,
-            contracts=contracts,
-            callin_ids=callin_ids,
-            item_callin_ids=item_ids,
-            calendar_overrides=overrides,
-            calendar_complete_years=complete_years,
+            siblings=siblings,
         )
 
 
-__all__ = ["REGISTERS", "Deployment", "LoadedWorkbook", "read_tables"]
+def build_lookups(
+    *,
+    staff: Sequence[Table] = (),
+    calendar: Sequence[Table] = (),
+    customers: Sequence[Table] = (),
+    contracts: Sequence[Table] = (),
+    callins: Sequence[Table] = (),
+    items: Sequence[Table] = (),
+    units: frozenset[str] = frozenset(),
+    siblings: Mapping[str, list[Table]] | None = None,
+) -> Lookups:
+    """Lookups from the tables of the registers they come from (基础资料/员工 and 节假日调整, 客户档案/客户, and the
+    branch's 保养合同, 叫修登记 and 商品进出); no tables means that register is absent (its lookup is None)."""
+    staff_frame = None
+    if staff:
+        staff_frame = pd.concat([t.data[["姓名", "工号", "岗位", "在职状态", "离职日期"]] for t in staff], ignore_index=True)
+    archive = None
+    if customers:
+        archive = {}
+        for t in customers:
+            for code, name in zip(t.data["客户代码"].tolist(), t.data["客户名称"].tolist(), strict=True):
+                if code is not None:
+                    archive.setdefault(code, name)
+    overrides, complete_years = calendar_rows(list(calendar))
+    contract_frame = None
+    if contracts:
+        contract_frame = pd.concat([t.data[list(CONTRACT_LOOKUP)] for t in contracts], ignore_index=True)
+    callin_ids = frozenset(v for t in callins for v in t.data["登记号"].dropna().tolist()) if callins else None
+    item_ids = frozenset(v for t in items for v in t.data["登记号"].dropna().tolist()) if items else None
+    return Lookups(
+        siblings=dict(siblings or {}),
+        staff=staff_frame,
+        units=units,
+        customers=archive,
+        contracts=contract_frame,
+        callin_ids=callin_ids,
+        item_callin_ids=item_ids,
+        calendar_overrides=overrides,
+        calendar_complete_years=complete_years,
+    )
+
+
+__all__ = ["REGISTERS", "Deployment", "LoadedWorkbook", "build_lookups", "read_tables"]

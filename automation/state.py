@@ -126,12 +126,12 @@ class State:
         key = path if isinstance(path, str) else self.key(path)
         with self._db() as db:
             row = db.execute(f"SELECT {','.join(_COLUMNS)} FROM workbook WHERE path = ?", (key,)).fetchone()
-        return _record(row) if row else None
+        return _record(row) if row else None  # None too for a row that is not what we write
 
     def all(self) -> list[Record]:
         with self._db() as db:
             rows = db.execute(f"SELECT {','.join(_COLUMNS)} FROM workbook ORDER BY path").fetchall()
-        return [_record(r) for r in rows]
+        return [record for record in map(_record, rows) if record is not None]
 
     def forget(self, path: Path | str) -> None:
         key = path if isinstance(path, str) else self.key(path)
@@ -139,8 +139,18 @@ class State:
             db.execute("DELETE FROM workbook WHERE path = ?", (key,))
 
 
-def _record(row: tuple) -> Record:
+_COUNTS = ("errors", "warnings", "written")
+
+
+def _record(row: tuple) -> Record | None:
+    """The record of a row, or None for a row holding what this module never writes (the database is on a share
+    every clerk can write to: text where a count belongs, a blob, a missing path): like a missing row, it only
+    costs processing that workbook again, never a crash further on."""
     values = dict(zip(_COLUMNS, row, strict=True))
+    if type(values["path"]) is not str or any(type(values[c]) is not int for c in _COUNTS):
+        return None
+    if any(type(v) not in (str, type(None)) for c, v in values.items() if c not in _COUNTS):
+        return None
     values["written"] = bool(values["written"])
     return Record(**values)
 

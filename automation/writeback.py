@@ -24,7 +24,7 @@ from .xlsx.safe_write import (
     WORK_PREFIX,
     WriteBackError,
     abandoned,
-    io_error_code,
+    io_error,
     is_temp_file,
     recover_leftover,
     safe_replace,
@@ -138,13 +138,12 @@ def write_results(
             stale_lock_hours=stale_lock_hours,
         )
     except PackageError as exc:
-        return WriteResult(False, f"无法写回：{exc}", f"cannot write back: {exc}", code="package")
+        return WriteResult(False, f"无法写回：{exc.zh}", f"cannot write back: {exc.en}", code="package")
     except WriteBackError as exc:
         return WriteResult(False, exc.message("zh"), exc.message("en"), code=exc.code)
     except OSError as exc:
-        code = io_error_code(exc)
-        detail = exc.strerror or str(exc)
-        return WriteResult(False, f"无法写回：{detail}", f"cannot write back: {detail}", code=code)
+        error = io_error(exc, path)
+        return WriteResult(False, error.message("zh"), error.message("en"), code=error.code)
     sha = outcome.fingerprint.sha256 if outcome.fingerprint else None
     return WriteResult(outcome.written, outcome.reason, outcome.reason_en, target=path, sha256=sha, code=outcome.code,
                        lock=outcome.lock)
@@ -153,18 +152,19 @@ def write_results(
 def clean_leftovers(root: Path) -> list[Path]:
     """Temporary files of processes that were killed mid-write, under ``root``: in the head-office and branch
     folders (only when ``.automation`` sits on another file system), in history folders and ``.automation/tmp``.
-    A complete workbook among them becomes a history copy; the rest is removed. Returns the files handled."""
+    A workbook a killed replace had taken off its name goes back to it; any other complete workbook among them
+    becomes a history copy; the rest is removed. Returns the files handled."""
     handled: list[Path] = []
     for folder in unit_folders(root):
         for path in _children(folder):
             if is_temp_file(path) and abandoned(path):
-                recover_leftover(path, history_dir(root, path))
+                recover_leftover(path, history_dir(root, path), folder)
                 handled.append(path)
     history = root / STATE_DIR / "history"
     if history.is_dir():
         for path in history.rglob(f"{WORK_PREFIX}*"):
             if abandoned(path):
-                recover_leftover(path, path.parent)
+                recover_leftover(path, path.parent, root / path.parent.relative_to(history))
                 handled.append(path)
     for path in _children(work_dir(root)):
         if is_temp_file(path) and abandoned(path):

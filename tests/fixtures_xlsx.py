@@ -4,7 +4,9 @@
 rich text in sharedStrings, a custom document property) and then gets hand-written parts openpyxl cannot make: an
 x14 cross-sheet list validation and x14 conditional formatting, an image (tiny PNG built with zlib), a customXml
 part, and, for ``macro=True``, an ``xl/vbaProject.bin`` with the macro-enabled content types.
-Helpers read a package's parts and rebuild packages with some parts changed.
+Helpers read a package's parts and rebuild packages with some parts changed; ``ole_file`` / ``legacy_xls`` /
+``encrypted_xlsx`` make the OLE compound files a legacy .xls or a password-protected xlsx are, and
+``with_macro_sheet`` adds an Excel 4 macro sheet.
 """
 
 from __future__ import annotations
@@ -243,3 +245,79 @@ def local_names(package: bytes) -> dict[str, str]:
         if name and local and name.group(1) not in ("AutomationResult", "_xlnm._FilterDatabase"):
             found[name.group(1)] = sheets[int(local.group(1))]
     return found
+
+
+def ole_file(streams: dict[str, bytes]) -> bytes:
+    """An OLE compound file (the container of .xls, .doc and of password-protected xlsx) holding ``streams``.
+
+    Version 3, 512-byte sectors, one FAT sector, one directory sector, at most three streams; each stream is padded
+    to 4,096 bytes so that it lives in normal sectors (no mini stream). Enough for anything that looks at the
+    stream names, not a workbook anyone could open."""
+    sector, end, free = 512, 0xFFFFFFFE, 0xFFFFFFFF
+    names = list(streams)
+    assert len(names) <= 3
+    padded = [streams[n].ljust(4096, b"\0") for n in names]
+    padded = [p + bytes(-len(p) % sector) for p in padded]
+    fat = [0xFFFFFFFD, end]  # sector 0 holds the FAT, sector 1 the directory
+    starts = []
+    for data in padded:
+        starts.append(len(fat))
+        fat.extend(range(len(fat) + 1, len(fat) + len(data) // sector))
+        fat.append(end)
+    assert len(fat) <= sector // 4
+    fat_sector = struct.pack(f"<{len(fat)}L", *fat).ljust(sector, b"\xff")
+
+    def entry(name: str, kind: int, child: int, right: int, start: int, size: int) -> bytes:
+        encoded = name.encode("utf-16-le") + b"\0\0"
+        return (encoded.ljust(64, b"\0") + struct.pack("<HBB3L", len(encoded), kind, 1, free, right, child)
+                + bytes(36) + struct.pack("<LQ", start, size))  # fmt: skip
+
+    entries = [entry("Root Entry", 5, 1 if names else free, free, end, 0)]
+    for i, _name in enumerate(names):
+        entries.append(entry(names[i], 2, free, i + 2 if i + 1 < len(names) else free, starts[i], len(padded[i])))
+    header = (bytes.fromhex("D0CF11E0A1B11AE1") + bytes(16) + struct.pack("<5H", 0x3E, 3, 0xFFFE, 9, 6) + bytes(6)
+              + struct.pack("<9L", 0, 1, 1, 0, 4096, end, 0, end, 0) + struct.pack("<L", 0) + b"\xff" * 432)  # fmt: skip
+    return header + fat_sector + b"".join(entries).ljust(sector, b"\0") + b"".join(padded)
+
+
+def legacy_xls(*, password: bool = False) -> bytes:
+    """An OLE file with a BIFF8 ``Workbook`` stream (BOF … EOF; with ``password`` a FILEPASS record after BOF),
+    which is how an Excel 97-2003 .xls looks to anything deciding what a file is."""
+    bof = struct.pack("<HHHHHHLL", 0x0809, 16, 0x0600, 0x0005, 0, 0, 0, 0)
+    filepass = struct.pack("<HHHHH", 0x002F, 6, 1, 1, 1) if password else b""
+    return ole_file({"Workbook": bof + filepass + struct.pack("<HH", 0x000A, 0)})
+
+
+def encrypted_xlsx() -> bytes:
+    """How a password-protected xlsx looks from outside: an OLE file with EncryptionInfo and EncryptedPackage."""
+    return ole_file({"EncryptionInfo": b"\x04\x00\x04\x00\x40\x00\x00\x00", "EncryptedPackage": b"\x10" + bytes(15)})
+
+
+MACROSHEET_REL = "http://schemas.microsoft.com/office/2006/relationships/xlMacrosheet"
+MACROSHEET_XML = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<xm:macrosheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    f'xmlns:r="{NS_R}" xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main">'
+    '<dimension ref="A1:A2"/><sheetViews><sheetView workbookViewId="0"/></sheetViews>'
+    '<sheetFormatPr defaultRowHeight="15"/><sheetData><row r="1"><c r="A1"><f>ALERT("核对完毕")</f><v>1</v></c></row>'
+    '<row r="2"><c r="A2"><f>RETURN()</f><v>1</v></c></row></sheetData></xm:macrosheet>'
+).encode()
+
+
+def with_macro_sheet(package: bytes, *, name: str = "宏1", position: int | None = None) -> bytes:
+    """The package made macro-enabled with an Excel 4 macro sheet (``xl/macrosheets/sheet1.xml``) at ``position``
+    in the sheet list (default last), as Excel saves one; calamine refuses such a workbook outright."""
+    parts = parts_of(package)
+    text = parts["xl/workbook.xml"].decode()
+    sheets = re.findall(r"<sheet [^>]*/>", text)
+    new_id = 1 + max(int(i) for i in re.findall(r'sheetId="(\d+)"', text))
+    macro = f'<sheet xmlns:r="{NS_R}" name="{name}" sheetId="{new_id}" r:id="rIdMacro1"/>'
+    sheets.insert(len(sheets) if position is None else position, macro)
+    text = re.sub(r"<sheet [^>]*/>", "", text).replace("<sheets>", "<sheets>" + "".join(sheets), 1)
+    text = re.sub(r'localSheetId="(\d+)"', lambda m: f'localSheetId="{int(m[1]) + (position is not None and int(m[1]) >= position)}"', text)
+    types = _add_override(parts["[Content_Types].xml"], "/xl/macrosheets/sheet1.xml", "application/vnd.ms-excel.macrosheet+xml")
+    types = types.replace(b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+                          b"application/vnd.ms-excel.sheet.macroEnabled.main+xml")  # fmt: skip
+    rels = _add_rel(parts["xl/_rels/workbook.xml.rels"], "rIdMacro1", MACROSHEET_REL, "macrosheets/sheet1.xml")
+    return rebuild(package, {"xl/workbook.xml": text.encode(), "[Content_Types].xml": types,
+                             "xl/_rels/workbook.xml.rels": rels, "xl/macrosheets/sheet1.xml": MACROSHEET_XML})  # fmt: skip

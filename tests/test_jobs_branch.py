@@ -120,7 +120,7 @@ def contract(no: str, expiry: str, state: str = "有效", notice: str | None = N
 CONTRACTS = [
     CONTRACT_HEADER,
     contract("K1", "2026-04-01"),  # 22 days: send the notice
-    contract("K2", "2026-03-20", notice="2026-02-20"),  # 10 days, notice sent
+    contract("K2", "2026-03-20", notice="2026-02-20"),  # 10 days, notice sent 28 days before: late (第十九条)
     contract("K3", "2026-03-01", outcome="洽谈中"),  # 9 days past, still talking
     contract("K4", "2026-03-15", state="已续约"),  # settled
     contract("K5", "2026-03-15", outcome="不续约"),  # settled
@@ -138,7 +138,7 @@ def test_renewal_reminders() -> None:
     assert rows_of(table) == [
         ["K3", "KH00001", "甲公司", d("2026-03-01"), -9, None, "已过期未续约"],
         ["K10", "KH00001", "甲公司", d("2026-03-10"), 0, d("2026-02-08"), "已寄通知"],
-        ["K2", "KH00001", "甲公司", d("2026-03-20"), 10, d("2026-02-20"), "已寄通知"],
+        ["K2", "KH00001", "甲公司", d("2026-03-20"), 10, d("2026-02-20"), "已寄通知（晚于期满前 30 天）"],
         ["K1", "KH00001", "甲公司", d("2026-04-01"), 22, None, "需寄通知"],
         ["K7", "KH00001", "甲公司", d("2026-04-09"), 30, None, "需寄通知"],
     ]
@@ -151,5 +151,6 @@ def test_renewal_notice_days_setting_and_links() -> None:
     inp = make_input("contracts", {"保养合同": CONTRACTS}, AS_OF, settings=Settings(notice_days=10))
     table = result(inp, "续约提醒")
     assert [row[0] for row in rows_of(table)] == ["K3", "K10", "K2"]
+    assert rows_of(table)[2][6] == "已寄通知"  # 28 days before expiry is in time when notices go 10 days before
     sheet = to_result_sheet(table, as_of=AS_OF, source_sheet="保养合同")
     assert sheet.rows[0][0] == Link("K3", sheet="保养合同", cell="A4")

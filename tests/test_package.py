@@ -15,7 +15,10 @@ import pytest
 from conftest import zip_bytes
 from fixtures_xlsx import (
     VBA_BYTES,
+    encrypted_xlsx,
+    legacy_xls,
     local_names,
+    ole_file,
     parts_of,
     raw_entries,
     rebuild,
@@ -316,8 +319,12 @@ DOCTYPE = (
     ("make", "message"),
     [
         (lambda s: b"", "empty"),
-        (lambda s: bytes.fromhex("D0CF11E0A1B11AE1") + bytes(600), "encrypted"),
-        (lambda s: b"name,phone\n1,2\n", "not a zip"),
+        (lambda s: encrypted_xlsx(), "encrypted"),
+        (lambda s: legacy_xls(password=True), "encrypted"),
+        (lambda s: legacy_xls(), "legacy .xls file"),
+        (lambda s: ole_file({"WordDocument": b"x"}), "another Office file"),
+        (lambda s: bytes.fromhex("D0CF11E0A1B11AE1") + bytes(600), "damaged"),
+        (lambda s: b"name,phone\n1,2\n", "not a valid Excel file"),
         (lambda s: s[: len(s) // 2], "damaged or truncated"),
         (lambda s: rebuild(s, {"xl/workbook.xml": None}), "missing xl/workbook.xml"),
         (lambda s: _declared_size_bomb(s), "zip bomb|damaged"),
@@ -325,7 +332,7 @@ DOCTYPE = (
         (lambda s: rebuild(s, {"xl/workbook.xml": DOCTYPE}), "DTD"),
         (lambda s: zip_bytes({"[Content_Types].xml": b"<Types/>", "_rels/.rels": b"<Relationships/>"}), "missing"),
     ],
-    ids=["empty", "encrypted", "csv", "truncated", "no-workbook", "declared-size", "ratio", "doctype", "bare"],
+    ids=["empty", "encrypted", "encrypted-xls", "legacy-xls", "word", "damaged-ole", "csv", "truncated", "no-workbook", "declared-size", "ratio", "doctype", "bare"],
 )
 def test_bad_input_raises_package_error(staff: bytes, make, message: str) -> None:
     package = make(staff)

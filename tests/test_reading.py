@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from conftest import AS_OF, write_workbook, zip_bytes
+from fixtures_xlsx import encrypted_xlsx, legacy_xls, ole_file
 
 from automation.cli import main
 from automation.pipeline import validate_paths
@@ -68,11 +69,18 @@ def test_register_recognised_by_property_then_name_then_headers(tmp_path):
     [
         ("叫修登记簿.xlsx", b"", "empty"),
         ("叫修登记簿.xlsx", b"hello, this is text", "not a valid Excel file"),
-        ("叫修登记簿.xlsx", bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 600, "encrypted"),
+        ("叫修登记簿.xlsx", encrypted_xlsx(), "encrypted"),
+        ("叫修登记簿.xls", legacy_xls(password=True), "encrypted"),
+        ("叫修登记簿.xlsx", legacy_xls(), "this is a legacy .xls file; save it as .xlsx or change its extension back"),
+        ("叫修登记簿.xlsm", legacy_xls(), "legacy .xls file"),
+        ("叫修登记簿.xlsx", ole_file({"WordDocument": b"x"}), "another Office file"),
+        ("叫修登记簿.xlsx", bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 600, "damaged"),
         ("叫修登记簿.csv", b"a,b", "not an Excel workbook"),
         ("叫修登记簿.xlsx", zip_bytes({"hello.txt": b"x"}), "workbook part"),
         ("叫修登记簿.xlsx", zip_bytes({"[Content_Types].xml": b"<x/>", "xl/workbook.xml": b"0" * 50_000_000}), "zip bomb"),
     ],
+    ids=["empty", "text", "encrypted", "encrypted-xls", "xls-as-xlsx", "xls-as-xlsm", "word", "damaged-ole", "csv",
+         "no-workbook-part", "zip-bomb"],
 )
 def test_unusable_files_get_one_line_and_are_left_untouched(tmp_path, name, content, fragment):
     path = tmp_path / name

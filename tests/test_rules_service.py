@@ -54,7 +54,7 @@ CALLS = [
     # 6: on-site completed without signature, fee or invoice; completed before arrival; invoiced late
     ["J005", T(2026, 11, 6, 9, 0), None, "某厂", "海曙", "13805740001", "CNC", "市区", "有费服务",
      None, "王强", T(2026, 11, 6, 9, 10), T(2026, 11, 6, 10, 0), "现场修复", T(2026, 11, 6, 9, 50), "否", None, None, D(2026, 11, 9)],
-    # 7: free service charged; arrival without a technician; workshop repair not in the items register
+    # 7: free service charged; arrival without a technician; workshop repair not in the items register, unsigned
     ["J006", T(2026, 11, 9, 9, 0), None, "某厂", "海曙", "13805740001", "CNC", "市区", "C",
      None, None, None, T(2026, 11, 9, 12, 0), "带回修理", None, None, 50, None, None],
     # 8: unreadable and impossible values; call in the future
@@ -75,7 +75,7 @@ def test_callin_rules(root):
         ("J4", "CAL004"), ("L4", "CAL006"), ("K4", "STF002"),
         ("J5", "CAL003"), ("K5", "STF003"), ("M5", "CAL007"),
         ("P6", "CAL010"), ("Q6", "CAL011"), ("R6", "CAL013"), ("O6", "CAL009"), ("S6", "CAL014"),
-        ("Q7", "CAL012"), ("K7", "CAL008"), ("N7", "CAL015"),
+        ("Q7", "CAL012"), ("K7", "CAL008"), ("N7", "CAL015"), ("P7", "CAL017"),
         ("B8", "TYP002"), ("F8", "TYP009" if False else "TYP008"), ("H8", "TYP012"), ("I8", "TYP012"), ("K8", "STF001"),
         ("B9", "COL004"),
         ("J10", "CAL005"), ("L10", "TYP003"),
@@ -200,3 +200,109 @@ def test_unique_numbers_hold_across_the_files_of_one_register(root):
     [report] = validate_paths([path], as_of=AS_OF)
     [dup] = [p for p in report.problems if p.code == "COL006"]
     assert (dup.cell, dup.message_zh) == ("A2", "登记号「J001」与 服务中心/叫修登记簿-2025.xlsx 中的记录重复")
+
+
+# --- issue 10: 收费方式 (第九条's two ways), the take-back signature (第十条), the contract's state and models
+# (第六条(2)), and a renewal notice later than a month before expiry (第十九条)
+
+PAY_HEADER = [*CALLS[0], "收费方式"]
+
+
+def paid_call(number, method, invoice=None, billed=None, *, how="现场修复"):
+    """A completed paid (A) call of 2026-11-02, fee 300, with the given 收费方式, 发票号 and 开票日期."""
+    return [number, T(2026, 11, 2, 9, 0), None, "某厂", "海曙", "13805740001", "CNC", "市区", "A", None, "王强",
+            T(2026, 11, 2, 9, 30), T(2026, 11, 2, 11, 0), how, T(2026, 11, 2, 15, 0), "是", 300, invoice, billed, method]
+
+
+def test_cash_on_the_spot_may_mail_the_invoice_later(root):
+    """第九条: a small fee collected on the spot, the invoice mailed afterwards (「凭以补寄发票」) — no 发票号 yet and a
+    later 开票日期 are fine; invoiced to collect later (开票另收), or blank as before, keeps CAL013 and CAL014."""
+    write_workbook(root / "服务中心" / "客户商品进出登记簿.xlsx", {"商品进出": [["收据号", "登记号"], ["S1", "P08"]]})
+    rows = [
+        PAY_HEADER,
+        paid_call("P02", "现金"),  # 2: cash, invoice not mailed yet
+        paid_call("P03", "当场收费", "FP3", D(2026, 11, 5)),  # 3: cash, invoice mailed three days later
+        paid_call("P04", "挂账"),  # 4: 开票另收 without invoice: CAL013
+        paid_call("P05", "开票另收", "FP5", D(2026, 11, 5)),  # 5: CAL014
+        paid_call("P06", None),  # 6: blank, as today: CAL013
+        paid_call("P07", "支票"),  # 7: TYP012; no CAL013 on a row whose 收费方式 could not be read
+        paid_call("P08", "当场收费", "FP8", D(2026, 11, 5), how="带回修理"),  # 8: the workshop path: CAL014
+    ]
+    path = write_workbook(root / "服务中心" / "叫修登记簿.xlsx", {"叫修登记": rows})
+    assert problems_of(path) == sorted([("R4", "CAL013"), ("S5", "CAL014"), ("R6", "CAL013"), ("T7", "TYP012"),
+                                        ("S8", "CAL014")])
+
+
+def test_a_call_taken_back_needs_the_customers_signature(root):
+    """第十条: the customer signs the service voucher when the item is taken back."""
+    write_workbook(root / "服务中心" / "客户商品进出登记簿.xlsx",
+                   {"商品进出": [["收据号", "登记号"], ["S1", "W1"], ["S2", "W2"], ["S3", "W3"]]})
+    taken = ["W1", T(2026, 11, 2, 9, 0), None, "某厂", "海曙", "13805740001", "CNC", "市区", "C", None, "王强",
+             T(2026, 11, 2, 9, 30), T(2026, 11, 2, 11, 0), "带回修理", None, "是", None, None, None]
+    unsigned = ["W2", *taken[1:15], None, *taken[16:]]
+    refused = ["W3", *taken[1:15], "否", *taken[16:]]
+    path = write_workbook(root / "服务中心" / "叫修登记簿.xlsx", {"叫修登记": [CALLS[0], taken, unsigned, refused]})
+    assert problems_of(path) == [("P3", "CAL017"), ("P4", "CAL017")]
+    [report] = validate_paths([path], as_of=AS_OF)
+    found = report.problems[0]
+    assert (found.severity, found.article) == ("error", "《售后服务管理制度》第十条")
+
+
+CONTRACT_MODELS = [
+    CONTRACTS[0],
+    ["HT-201", "KH00001", "宁波甬江机械有限公司", "注塑机 HX-160、CNC-650", D(2026, 1, 1), D(2026, 12, 31), 1200, "有效", None, None, None],
+    ["HT-202", "KH00002", "慈溪恒通精工有限公司", "HX-160", D(2026, 1, 1), D(2026, 12, 31), 800, "已终止", None, None, None],
+    ["HT-203", "KH00002", "慈溪恒通精工有限公司", "HX-160", D(2025, 6, 1), D(2026, 5, 31), 800, "已终止", D(2026, 4, 30), "不续约", None],
+    ["HT-204", "KH00001", "宁波甬江机械有限公司", "全部设备", D(2026, 1, 1), D(2026, 12, 31), 900, "有效", None, None, None],
+]
+
+
+CALL_DAY = D(2026, 11, 10)
+
+
+def contract_call(number, customer, contract, model, day=CALL_DAY, category="B"):
+    return [number, T(day.year, day.month, day.day, 9, 0), customer, "某厂", "海曙", "13805740001", model, "市区", category,
+            contract, None, None, None, None, None, None, None, None, None]
+
+
+def test_contract_service_needs_a_contract_in_force_that_covers_the_model(root):
+    """第六条(2): a B call on a terminated contract, or for a model the contract does not list, is not contract service.
+    Models are compared after NFKC, case and spaces, ignoring hyphens and the Chinese kind word (注塑机); a contract
+    whose 商品型号 names no model (全部设备) covers every model; one that ran its term and was not renewed (不续约)
+    covered the calls of its period."""
+    write_workbook(root / "服务中心" / "保养合同.xlsx", {"保养合同": CONTRACT_MODELS})
+    rows = [
+        CALLS[0],
+        contract_call("J201", "KH00001", "HT-201", "HX160注塑机"),  # 2 clean
+        contract_call("J202", "KH00001", "HT-201", "ｃｎｃ 650"),  # 3 clean
+        contract_call("J203", "KH00001", "HT-201", "XJ-9"),  # 4 CAL019
+        contract_call("J204", "KH00002", "HT-202", "HX-160"),  # 5 CAL018
+        contract_call("J205", "KH00002", "HT-203", "HX-160", D(2026, 5, 11)),  # 6 clean: in its period
+        contract_call("J206", "KH00002", "HT-203", "HX-160"),  # 7 CAL005 only
+        contract_call("J207", "KH00001", "HT-204", "XJ-9"),  # 8 clean: the contract lists no model
+        contract_call("J208", "KH00001", "HT-201", "XJ-9", category="A"),  # 9 clean: a paid call
+    ]
+    path = write_workbook(root / "服务中心" / "叫修登记簿.xlsx", {"叫修登记": rows})
+    assert problems_of(path) == sorted([("G4", "CAL019"), ("J5", "CAL018"), ("J7", "CAL005")])
+    [report] = validate_paths([path], as_of=AS_OF)
+    messages = {p.code: (p.message_zh, p.article) for p in report.problems}
+    assert messages["CAL019"] == ("商品型号「XJ-9」不在合同「HT-201」所列型号（注塑机 HX-160、CNC-650）中",
+                                  "《售后服务管理制度》第六条(2)")
+    assert messages["CAL018"][1] == "《售后服务管理制度》第六条(2)"
+
+
+def test_a_renewal_notice_later_than_a_month_before_expiry_is_a_warning(root):
+    """第十九条: the expiry notice goes out one month (settings contracts.notice_days) before the contract ends."""
+    rows = [
+        CONTRACTS[0],
+        ["HT-101", "KH00001", "宁波甬江机械有限公司", "CNC-650", D(2026, 1, 1), D(2026, 12, 31), 1200, "有效", D(2026, 12, 1), "洽谈中", None],  # 2 on the day
+        ["HT-102", "KH00001", "宁波甬江机械有限公司", "CNC-650", D(2026, 1, 1), D(2026, 12, 31), 1200, "有效", D(2026, 12, 2), "洽谈中", None],  # 3 CON007
+        ["HT-103", "KH00001", "宁波甬江机械有限公司", "CNC-650", D(2025, 1, 1), D(2025, 12, 31), 1200, "已续约", D(2026, 1, 5), "已续约", "HT-101"],  # 4 CON003 only
+        ["HT-104", "KH00001", "宁波甬江机械有限公司", "CNC-650", D(2026, 11, 10), D(2026, 11, 30), 100, "有效", D(2026, 11, 10), None, None],  # 5 shorter than a month: its first day is in time
+    ]
+    path = write_workbook(root / "服务中心" / "保养合同.xlsx", {"保养合同": rows})
+    assert problems_of(path) == [("I3", "CON007"), ("I4", "CON003")]
+    [report] = validate_paths([path], as_of=AS_OF)
+    late = next(p for p in report.problems if p.code == "CON007")
+    assert (late.severity, late.article) == ("warning", "《售后服务管理制度》第十九条")
+    assert late.message_zh == "到期通知日期 2026-12-02 晚于期满前 30 天（2026-12-01）"

@@ -635,3 +635,38 @@ def test_no_replace_rename_never_replaces(tmp_path: Path) -> None:
     swap.move_no_replace(a, b)
     assert not a.exists() and b.read_bytes() == b"new"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["b"]  # the probe leaves nothing behind
+
+
+def test_a_replace_killed_while_the_name_is_empty_gives_the_workbook_back_at_the_next_start(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """Capture-and-place leaves the name empty for microseconds: a process killed right then leaves the workbook
+    under its temporary name, and the clean-up at the next start (watcher or run) puts it back."""
+    import io
+    import zipfile
+
+    import automation.writeback as writeback
+
+    book = tmp_path / "服务中心" / "叫修登记簿.xlsx"
+    book.parent.mkdir()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("xl/workbook.xml", "<workbook/>")
+    book.write_bytes(buf.getvalue())
+    history = writeback.history_dir(tmp_path, book)
+
+    class Killed(BaseException):
+        pass
+
+    def killed(a: Path, b: Path) -> None:
+        raise Killed
+
+    monkeypatch.setattr(swap, "move_no_replace", killed)
+    with pytest.raises(Killed):
+        safe_replace(book, append_marker, history_dir=history)
+    monkeypatch.undo()
+    assert not book.exists()  # as after kill -9 in those microseconds
+    monkeypatch.setattr(writeback, "abandoned", lambda path: True)  # its process is gone
+    handled = writeback.clean_leftovers(tmp_path)
+    assert handled and book.read_bytes() == buf.getvalue()
+    assert [p for p in history.iterdir() if is_temp_file(p)] == []

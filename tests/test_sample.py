@@ -22,10 +22,10 @@ BRANCHES = ("服务中心", "慈溪分公司", "余姚分公司")
 ROWS = 60
 
 # Codes that cannot be planted in the data of a complete sample: a missing sheet / header / column or a duplicated
-# header hides a whole sheet (XLS*), a missing register is a file-level matter (REF003), a crashing rule (SYS001),
-# COL006 needs two workbooks of one register in a folder (tested in test_rules_service), and CLD001 is no mistake:
-# it is the reminder about a year without holiday data (see calendar_reminders).
-NOT_PLANTED = {"XLS001", "XLS002", "XLS003", "XLS004", "REF003", "SYS001", "CLD001", "COL006"}
+# header hides a whole sheet (XLS*), a missing or empty register is a file-level matter (REF003, REF004), a crashing
+# rule (SYS001), COL006 needs two workbooks of one register in a folder (tested in test_rules_service), and CLD001
+# is no mistake: it is the reminder about a year without holiday data (see calendar_reminders).
+NOT_PLANTED = {"XLS001", "XLS002", "XLS003", "XLS004", "REF003", "REF004", "SYS001", "CLD001", "COL006"}
 # Columns whose dates may lie after as_of: contract expiry, the agreed repair date, next year's calendar overrides.
 FUTURE_ALLOWED = {("保养合同", "到期日期"), ("商品进出", "约定完成日期"), ("节假日调整", "日期")}
 

@@ -151,3 +151,16 @@ def test_demo_runs_again_in_its_own_folder(tmp_path: Path, capsys: pytest.Captur
     (demo / BRANCH / "叫修登记簿-2025.xlsx").write_bytes((demo / BRANCH / CALLINS).read_bytes())  # staff's own file
     assert main(["demo", str(demo), "--rows", "10", "--as-of", AS_OF]) == 2
     assert "叫修登记簿-2025.xlsx" in capsys.readouterr().err
+
+
+def test_a_forged_demo_marker_cannot_make_the_demo_lose_a_register(company: Path) -> None:
+    """The marker lives on a share anyone can write: it may spare the --force, never a history copy."""
+    from automation.sample.guard import sample_files
+
+    before = {p.relative_to(company).as_posix(): p.read_bytes() for p in company.rglob("*.xlsx")}
+    (company / MARKER).parent.mkdir(parents=True, exist_ok=True)
+    (company / MARKER).write_text(json.dumps({"files": sample_files(("服务中心",))}), encoding="utf-8")
+    assert main(["demo", str(company), "--rows", "10", "--as-of", AS_OF]) in (0, 1)
+    kept = [p.read_bytes() for p in (company / ".automation" / "history").rglob("*.xlsx")]
+    for name, data in before.items():
+        assert data in kept, f"{name} was replaced by the demo without a copy in history"

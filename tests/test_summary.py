@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import pickle
 import re
 import shutil
 import zipfile
@@ -295,12 +294,11 @@ def test_cache_entries_of_an_older_facts_layout_are_not_used(copy: Path, monkeyp
     """What the facts hold changed (超时明细 rows, 服务费): facts cached by an older layout are read again."""
     before = overview(copy)
     folder = copy / ".automation" / "summary-cache"
-    for path in folder.glob("*.pkl"):
-        if path.name == "index.pkl":
+    for path in folder.glob("*.json"):
+        if path.name == "index.json":
             continue
-        version, facts = pickle.loads(path.read_bytes())
-        assert version == collect_module.CACHE_VERSION
-        path.write_bytes(pickle.dumps((version - 1, facts)))
+        body = collect_module.unframe(path.read_bytes(), collect_module.FACTS_KIND)  # of this version
+        path.write_bytes(collect_module.frame(collect_module.FACTS_KIND, collect_module.CACHE_VERSION - 1, body))
     processed = processed_files(monkeypatch)
     assert build_summary(copy, as_of=AS_OF).written
     assert len(processed) == len(summary_sources(copy, load_settings(copy)))

@@ -153,4 +153,5 @@ def hours(minutes: np.ndarray | pd.Series) -> np.ndarray:
 
 def day_text(value: object) -> str:
     ts = pd.Timestamp(value) if value is not None else pd.NaT
-    return "" if pd.isna(ts) else ts.strftime("%Y-%m-%d")
+    # Not strftime: it refuses days outside 1677-2262 (a mistyped year such as 0026), which are still dates here.
+    return "" if pd.isna(ts) else f"{ts.year:04d}-{ts.month:02d}-{ts.day:02d}"

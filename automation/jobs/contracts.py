@@ -6,6 +6,8 @@ and its 到期日期 is at most ``settings.notice_days`` days after the as-of da
 
 * 剩余天数 = 到期日期 − the as-of day in calendar days (0 on the expiry day, negative once past).
 * 状态: 已过期未续约 once the expiry day has passed; otherwise 已寄通知 when 到期通知日期 is filled in, else 需寄通知.
+  A notice sent later than ``settings.notice_days`` days before expiry (第十九条「期满前一个月」; validation warns
+  CON007) shows as 已寄通知（晚于期满前 30 天）, so the clerk reading the sheet sees it was late without a column more.
 * Soonest expiry first; contracts without a readable 到期日期 are left out (validation reports them).
 """
 
@@ -14,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..validators.rules.contracts import late_notice
 from .base import Job, JobInput, ResultTable, source_cells
 
 SHEET = "保养合同"
@@ -34,7 +37,9 @@ def renewal_sheet(inp: JobInput) -> ResultTable:
 
     days = left.to_numpy()[rows].astype(np.int64)
     notified = data["到期通知日期"].notna().to_numpy()[rows]
-    status = np.where(days < 0, EXPIRED, np.where(notified, NOTIFIED, TO_NOTIFY)).astype(object)
+    late = late_notice(data, int(inp.settings.notice_days))[rows]
+    sent = np.where(late, f"{NOTIFIED}（晚于期满前 {int(inp.settings.notice_days)} 天）", NOTIFIED)
+    status = np.where(days < 0, EXPIRED, np.where(notified, sent, TO_NOTIFY)).astype(object)
     frame = pd.DataFrame(
         {
             "合同编号": data["合同编号"].to_numpy()[rows],

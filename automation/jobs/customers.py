@@ -10,8 +10,8 @@ that needs attention, its reminders joined with "；":
 * 重要客户的协办业务员 X 不在员工名单中 — the only second person is not one of the company's staff (validation
   reports STF001 too), so the customer has no real second staff member;
 * 主办业务员 X 已于 yyyy-mm-dd 离职，须交接 (and the same for 协办业务员) — the person is 离职 in 基础资料/员工
-  (matched by 姓名 or 工号, as staff columns may hold either). Without a staff list only the blank and same-text
-  checks run.
+  (matched by 姓名 or 工号, as staff columns may hold either). Without a staff list, or with one that names nobody
+  yet (a fresh root; validation warns REF003 / REF004), only the blank and same-text checks run.
 
 Choice: customers whose 往来状态 is 终止 are left out (no business left to look after or hand over); 暂停 ones stay.
 Rows are in 客户代码 order, as the archive is usually kept.
@@ -61,7 +61,7 @@ def reminder_sheet(inp: JobInput) -> ResultTable:
     same = important & (main.notna() & main_name.eq(second_name)).to_numpy(dtype=bool)
     staff = inp.lookups.staff
     unknown = np.zeros(len(data), dtype=bool)
-    if staff is not None:
+    if staff is not None and staff["姓名"].notna().any():
         unknown = (
             important & ~no_second & ~same & ~second_name.isin(staff["姓名"].dropna().tolist()).to_numpy()
         )

@@ -14,8 +14,13 @@ Choices (the spec is silent):
   超时(工时) is blank for calls that are not late.
 * 次日优先派工 lists open calls with blank 派工时间 *and* blank 到达时间 (a technician who arrived was dispatched).
 * 收费核对: 未开票 is not reported for 带回修理 calls, whose invoice is issued when the item is returned and is
-  checked in 客户商品进出登记簿 (§2.6).
+  checked in 客户商品进出登记簿 (§2.6). A call paid on the spot (收费方式 当场收费, 第九条) mails its invoice
+  afterwards: without 发票号 it is listed as 待补寄发票 until the number is filled in, and a later 开票日期 is fine.
 * Rows are in call order (oldest first) in 派工时限, by deadline in 次日优先派工, by completion in 收费核对.
+* Working time is counted only between 1990 and 2100, the years the reader accepts as date serial numbers: a
+  来电时间, 到达时间 or 完成时间 outside them (a mistyped year, 0206 or 9026) counts as unreadable in these
+  sheets (the arrival is still shown as typed). One such cell would otherwise ask the calendar for centuries of
+  days and leave the whole sheet empty.
 * A year without holiday data (SPEC §5: neither chinesecalendar nor declared complete by the admin): every row of
   派工时限 and 次日优先派工 that depends on it says so in a last column 说明 ("2027 年节假日未录入，本行时间按周一至
   周五推算"; blank otherwise). A row depends on the years from its 来电时间 to its 应到达时间 and its arrival (or,
@@ -28,22 +33,31 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..validators.rules.callins import paid_on_the_spot
 from .base import Job, JobInput, ResultTable, calendar_notes, calendar_warnings, hours, source_cells
 
 SHEET = "叫修登记"
 URBAN, SUBURBAN = "市区", "郊区"
 ON_TIME, LATE, OPEN_LATE, OPEN_OK = "按时", "超时", "未到达(已超时)", "未到达(未超时)"
 NAT = np.datetime64("NaT", "m")
+# The instants working time is counted between (see the module notes): 1990-01-01 to the end of 2100.
+FIRST, END = np.datetime64("1990-01-01T00:00", "m"), np.datetime64("2101-01-01T00:00", "m")
 
 
 def _minutes(series: pd.Series) -> np.ndarray:
     return series.to_numpy().astype("datetime64[m]")
 
 
+def _counted(series: pd.Series) -> np.ndarray:
+    """The instants of a column in minutes, NaT where outside FIRST..END (as if unreadable)."""
+    values = _minutes(series)
+    return np.where((values >= FIRST) & (values < END), values, NAT)
+
+
 def deadlines(inp: JobInput) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(rows with a deadline, limit in hours, deadline as datetime64[m]) for every row of the call-in sheet."""
     data = inp.table(SHEET).data
-    call = _minutes(data["来电时间"])
+    call = _counted(data["来电时间"])
     urban = data["区域"].eq(URBAN).to_numpy(dtype=bool)
     suburban = data["区域"].eq(SUBURBAN).to_numpy(dtype=bool)
     limit = np.where(urban, inp.settings.urban_hours, np.where(suburban, inp.settings.suburban_hours, np.nan))
@@ -64,9 +78,10 @@ def deadline_sheet(inp: JobInput) -> ResultTable:
     table = inp.table(SHEET)
     data = table.data
     valid, limit, due = deadlines(inp)
-    call, shown = _minutes(data["来电时间"]), _minutes(data["到达时间"])
+    call, shown = _counted(data["来电时间"]), _minutes(data["到达时间"])
     # A completed call without an arrival time was reached by its completion at the latest (CAL016 asks for it).
-    arrival = np.where(np.isnat(shown), _minutes(data["完成时间"]), shown)
+    arrival = _counted(data["到达时间"])
+    arrival = np.where(np.isnat(arrival), _counted(data["完成时间"]), arrival)
     now = inp.now
     is_open = table.blank["完成时间"]
     recent = call >= now - np.timedelta64(int(inp.settings.window_days), "D")
@@ -127,7 +142,8 @@ def priority_sheet(inp: JobInput) -> ResultTable:
 
 
 def billing_sheet(inp: JobInput) -> ResultTable:
-    """收费核对: completed paid (A) calls without a fee or invoice number, or invoiced after the completion day."""
+    """收费核对: completed paid (A) calls without a fee or invoice number (paid on the spot: invoice still to be
+    mailed), or invoiced after the completion day when the invoice was due that day."""
     table = inp.table(SHEET)
     data = table.data
     done = data["完成时间"]
@@ -135,8 +151,9 @@ def billing_sheet(inp: JobInput) -> ResultTable:
     fee = data["服务费"].to_numpy(dtype=np.float64)
     no_fee = ~(fee > 0)
     workshop = data["处理方式"].eq("带回修理").to_numpy(dtype=bool)
+    cash = paid_on_the_spot(table)
     no_invoice = data["发票号"].isna().to_numpy() & ~workshop
-    invoiced_late = (data["开票日期"] > done.dt.normalize()).to_numpy(dtype=bool)
+    invoiced_late = (data["开票日期"] > done.dt.normalize()).to_numpy(dtype=bool) & ~cash
     rows = np.flatnonzero(paid & (no_fee | no_invoice | invoiced_late))
     rows = rows[np.argsort(done.to_numpy()[rows], kind="stable")]
     issues = [
@@ -144,7 +161,7 @@ def billing_sheet(inp: JobInput) -> ResultTable:
             text
             for flag, text in (
                 (no_fee[i], "未收费"),
-                (no_invoice[i], "未开票"),
+                (no_invoice[i], "待补寄发票" if cash[i] else "未开票"),
                 (invoiced_late[i], "开票晚于完成日"),
             )
             if flag

@@ -14,6 +14,13 @@ CATEGORY_ALIASES = {
 CATEGORY = enum("A", "B", "C", aliases=CATEGORY_ALIASES, required=True, article=a.SVC_CATEGORIES,
                 rule="A 有费服务，B 合同服务，C 免费服务")
 
+# 第九条's two ways of billing a paid call, and the words staff type for them.
+CASH, INVOICE = "当场收费", "开票另收"
+PAYMENT_ALIASES = {
+    "现金": CASH, "现收": CASH, "现付": CASH, "当场": CASH, "当场收款": CASH, "现场收费": CASH, "现金收费": CASH,
+    "开票": INVOICE, "挂账": INVOICE, "另收": INVOICE, "开票收费": INVOICE, "另行收费": INVOICE, "开票后收费": INVOICE,
+}
+
 CALLIN = SheetModel(
     name="叫修登记",
     columns=(
@@ -33,10 +40,12 @@ CALLIN = SheetModel(
         Column("到达时间", Kind.DATETIME, rule="不早于派工时间；须有派工技术员", article=a.SVC_DEADLINE, width=17),
         Column("处理方式", **enum("现场修复", "带回修理"), rule="带回修理须在客户商品进出登记簿登记", article=a.SVC_TAKE_BACK),
         Column("完成时间", Kind.DATETIME, rule="不早于到达时间", article=a.SVC_ON_SITE, width=17),
-        Column("客户签字", **yes_no(), rule="现场修复完成须有客户签字", article=a.SVC_ON_SITE),
+        Column("客户签字", **yes_no(), rule="现场修复完成、带回修理时须有客户签字", article=a.SVC_ON_SITE),
         Column("服务费", Kind.MONEY, unit="元", minimum=0, rule="A 类完成须收费（>0）；C 类不收费", article=a.SVC_FEES),
-        Column("发票号", Kind.CODE, rule="A 类现场修复完成须开票", article=a.SVC_FEES),
-        Column("开票日期", Kind.DATE, rule="晚于完成当日时警告", article=a.SVC_FEES),
+        Column("收费方式", **enum(CASH, INVOICE, aliases=PAYMENT_ALIASES), article=a.SVC_FEES,
+               rule="A 类现场修复：当场收费的发票可事后补寄；开票另收（或不填）须当天开票"),
+        Column("发票号", Kind.CODE, rule="A 类现场修复完成须开票（当场收费的可待补寄）", article=a.SVC_FEES),
+        Column("开票日期", Kind.DATE, rule="晚于完成当日时警告（当场收费补寄的除外）", article=a.SVC_FEES),
         Column("备注", Kind.TEXT, width=24),
     ),
 )

@@ -1,9 +1,10 @@
 """The sample company's shared state: the settings it respects, its records, and the :class:`Company` object.
 
 Every builder (:mod:`.head_office`, :mod:`.branches`), :mod:`.mistakes` and :mod:`.workbook` is a set of plain
-functions taking one :class:`Company`: it holds the seeded ``random.Random`` and Faker (the only sources of
-randomness, so their call order *is* the output), the working calendar, the people, customers, contracts and
-calls drawn so far, and the rows of every register sheet (:meth:`Company.rows_of`) waiting to be written.
+functions taking one :class:`Company`: it holds the seeded ``random.Random`` and Faker (with ``billing_rng``
+the only sources of randomness, so their call order *is* the output), the working calendar, the people,
+customers, contracts and calls drawn so far, and the rows of every register sheet (:meth:`Company.rows_of`)
+waiting to be written.
 
 Records: :class:`Row` (a register row with the mistakes planted in it), :class:`Staff`, :class:`Customer`,
 :class:`Contract` and :class:`Call`; :class:`PlantedMistake` is what :func:`automation.sample.build_sample`
@@ -139,6 +140,7 @@ class Call:
     invoice: str | int | None = None
     invoice_date: dt.date | None = None
     voucher: str | None = None
+    payment: str | None = None  # 收费方式 of a paid on-site call (第九条): 当场收费 or 开票另收
 
 
 # -------------------------------------------------------------------------------------------- time helpers
@@ -185,6 +187,9 @@ class Company:
         self.as_of = as_of.replace(second=0, microsecond=0, tzinfo=None)
         self.today = self.as_of.date()
         self.rng = random.Random(seed)
+        # Draws for 收费方式 (第九条's two ways of billing), added later: their own generator, so a seed's company is
+        # otherwise drawn exactly as before.
+        self.billing_rng = random.Random(f"{seed}/收费方式")
         self.fake = Faker("zh_CN")
         self.fake.seed_instance(seed)
         self.rows = rows
@@ -205,6 +210,7 @@ class Company:
         self.review_days: dict[str, set[dt.date]] = {}
         self.call_numbers: set[str] = set()
         self.foreign_contract = ""  # a contract number of another branch (CAL003)
+        self.cancelled_contract: Contract | None = None  # ended before its term (CAL018)
         self._next_code = 10001
 
     # --- small helpers ----------------------------------------------------------------------------------

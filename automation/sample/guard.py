@@ -3,8 +3,8 @@
 ``automation demo ROOT`` writes the sample company's ``automation.toml`` and registers into ROOT. Typed at the wrong
 folder (``automation demo workbooks``) that would replace real registers, so the demo records what it wrote in
 ``ROOT/.automation/sample.json`` and refuses a folder holding registers (or a settings file) it did not write.
-``--force`` overrides that, and even then every file about to be replaced is copied into ``.automation/history/``
-first.
+``--force`` overrides that. Every file the demo is about to replace is copied into ``.automation/history/`` first,
+whoever wrote it.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from pathlib import Path
 
 from ..registers import REGISTERS
 from ..root import STATE_DIR, discover
-from ..settings import SETTINGS_FILE, Settings
+from ..settings import SETTINGS_FILE, Settings, SettingsError, load_settings
 from ..writeback import history_dir
-from ..xlsx.safe_write import copy_to_history
+from ..xlsx.safe_write import copy_to_history, prune_history
 from .company import DEFAULT_BRANCHES, HEAD_OFFICE
 
 MARKER = Path(STATE_DIR) / "sample.json"
@@ -34,7 +34,7 @@ def sample_files(branches: Sequence[str] = DEFAULT_BRANCHES, head_office: str = 
 def _written_by_demo(root: Path) -> set[str]:
     try:
         return set(json.loads((root / MARKER).read_text(encoding="utf-8"))["files"])
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):  # garbage: nothing here is the demo's
         return set()
 
 
@@ -49,11 +49,22 @@ def not_from_demo(root: Path) -> list[Path]:
     return [p for p in found if p.relative_to(root).as_posix() not in ours]
 
 
-def keep_before_demo(root: Path, paths: Sequence[Path]) -> list[Path]:
-    """Copy each of ``paths`` that the demo is about to replace into history; returns the copies."""
-    replaced = set(sample_files())
-    return [copy_to_history(p, history_dir(root, p)) for p in paths
-            if p.relative_to(root).as_posix() in replaced and p.is_file()]
+def keep_before_demo(root: Path) -> list[Path]:
+    """Copy every file the demo is about to replace into history (its own earlier files too: the marker is a
+    file on a share anyone can write, so it decides only whether to ask for ``--force``, never whether a file is
+    kept); at most ``output.history_keep`` copies per file. Returns the copies."""
+    try:
+        keep = load_settings(Path(root)).history_keep
+    except SettingsError:
+        keep = Settings().history_keep
+    copies = []
+    for rel in sample_files():
+        path = Path(root) / rel
+        if path.is_file():
+            folder = history_dir(root, path)
+            copies.append(copy_to_history(path, folder))
+            prune_history(folder, path.stem, path.suffix, keep)
+    return copies
 
 
 def mark_as_demo(root: Path) -> None:

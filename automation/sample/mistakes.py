@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ..registers import REGISTERS
+from ..registers.callins import INVOICE
 from ..registers.model import Kind
 from . import vocabulary as vocab
 from .branches import call_row, complete, contract_row, item_row
@@ -222,6 +223,16 @@ def plant_contracts(co: Company, branch: str, *, other: str | None) -> None:
                                              "不续约却填写了新合同编号"))
     start = co.day(150)
     rows.append(contract(mine[6], start, start + year).plant("COL003", "合同金额", 0, "合同金额为 0"))
+    end = co.today + dt.timedelta(days=10)
+    rows.append(contract(mine[0], end - year, end, notice=end - dt.timedelta(days=12), result="洽谈中").mark(
+        "CON007", "到期通知日期", "到期通知在期满前 12 天才寄出（应提前一个月）"))
+    # Ended before its term (no 不续约): the contract row is right, the B call registered on it is the mistake (CAL018).
+    n += 1
+    start = co.day(200)
+    cancelled = Contract(f"BY-{co.prefix[branch]}-{start.year}{n}", mine[1], vocab.model_text(rng, mine[1].model),
+                         start, start + year, rng.randrange(20, 300) * 100, "已终止")
+    rows.append(contract_row(co, cancelled))
+    co.cancelled_contract = cancelled
     co.foreign_contract = co.contracts[other][0].number if other else f"BY-ZZ-{co.today.year}001"
 
 
@@ -268,6 +279,13 @@ def plant_calls(co: Company, branch: str) -> None:
     late_day = rng.choice(co.working_days(renewed.end + dt.timedelta(days=1), co.day(5)) or [co.day(5)])
     add(clean_call(co, branch, "B", contract=renewed.renewal, day=late_day), "CAL005", "合同编号",
         renewed.number, "续约后仍填写已到期的旧合同编号")
+    cancelled = co.cancelled_contract
+    assert cancelled is not None  # planted by plant_contracts on the same branch
+    add(clean_call(co, branch, "B", contract=cancelled, day=day), "CAL018", "合同编号", cancelled.number,
+        "合同已提前终止，仍按合同服务登记")
+    other_model = next(m for _, m in vocab.PRODUCTS if m not in k2.model)
+    add(clean_call(co, branch, "B", contract=k2, day=day), "CAL019", "商品型号", other_model,
+        f"合同只含 {k2.model}，叫修的是 {other_model}")
     call = clean_call(co, branch, "C")
     add(call, "CAL006", "派工时间", call.t0 - dt.timedelta(minutes=40), "派工时间早于来电时间")  # type: ignore[operator]
     call = clean_call(co, branch, "C")
@@ -282,19 +300,42 @@ def plant_calls(co: Company, branch: str) -> None:
     add(call, "CAL011", "服务费", None, "有费服务完成但没有收服务费")
     call = clean_call(co, branch, "C")
     add(call, "CAL012", "服务费", 200, "免费服务收了 200 元")
-    call = clean_call(co, branch, "A")
+    call = billed_same_day(co, clean_call(co, branch, "A"))
     call.invoice_date = None
-    add(call, "CAL013", "发票号", None, "有费现场修复完成但没有开发票")
-    call = clean_call(co, branch, "A")
-    add(call, "CAL014", "开票日期", call.t3.date() + dt.timedelta(days=3), "完成三天后才开票")  # type: ignore[union-attr]
+    add(call, "CAL013", "发票号", None, "开票另收的有费现场修复完成但没有开发票")
+    call = billed_same_day(co, clean_call(co, branch, "A"))
+    add(call, "CAL014", "开票日期", call.t3.date() + dt.timedelta(days=3), "开票另收，完成三天后才开票")  # type: ignore[union-attr]
     call = clean_call(co, branch, "C")
-    call.t3 = call.signed = call.voucher = call.fee = None
+    call.t3 = call.voucher = call.fee = None  # taken back (and signed for), then not registered
     add(call, "CAL015", "处理方式", "带回修理", "带回修理却没有在商品进出登记簿登记")
+    call = taken_back(co, branch, clean_call(co, branch, "C"))
+    add(call, "CAL017", "客户签字", None, "带回修理时客户未在服务凭证上签字")
     add(clean_call(co, branch, "C"), "CAL016", "到达时间", None, "已完成却没有填写到达时间")
     left = co.left_tech
     after = rng.choice(co.working_days(left.left + dt.timedelta(days=1), co.day(3)))  # type: ignore[operator]
     call = clean_call(co, branch, "C", day=after)
     add(call, "STF002", "派工技术员", left.name, f"{left.name}已离职仍被派工")
+
+
+def billed_same_day(co: Company, call: Call) -> Call:
+    """The call billed the second way of 第九条 (开票另收): invoiced on the completion day, to collect later."""
+    call.payment = INVOICE
+    if call.invoice is None:
+        call.invoice = f"NB{co.billing_rng.randrange(10**7, 10**8)}"
+    call.invoice_date = call.t3.date() if call.t3 else None
+    return call
+
+
+def taken_back(co: Company, branch: str, call: Call) -> Call:
+    """The call's item taken back for repair (signed for, still in the workshop), with its row in the branch's
+    客户商品进出登记簿."""
+    call.method, call.t3, call.voucher, call.fee, call.signed = "带回修理", None, None, None, YES
+    brought = call.t2.date()  # type: ignore[union-attr]
+    row = item_row(co, branch, call.number, call.name, call.model, brought, brought + dt.timedelta(days=7),
+                   co.pick_tech(branch, None).name, category=call.category, repaired=None, checked=False, returned=None)
+    co.items[branch].append(row)
+    co.rows_of(co.branch_file(branch, "items"), "商品进出").append(row)
+    return call
 
 
 def plant_call_values(co: Company, branch: str) -> None:

@@ -274,6 +274,11 @@ def text_date(day: dt.date, rng: random.Random) -> str:
     return rng.choice((f"{day:%Y/%m/%d}", f"{day.year}年{day.month}月{day.day}日", f"{day:%Y.%m.%d}", f"{day:%Y-%m-%d}"))
 
 
+def payment_alias(payment: str, rng: random.Random) -> str:
+    """A 收费方式 as staff often write it: ``现金``, ``挂账`` … (all accepted by the register model)."""
+    return rng.choice({"当场收费": ("现金", "现收"), "开票另收": ("挂账", "开票")}[payment])
+
+
 def category_alias(category: str, rng: random.Random) -> str:
     """A service category as staff often write it: ``A类``, ``有费服务`` … (all accepted by the register model)."""
     return rng.choice({

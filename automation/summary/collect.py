@@ -6,8 +6,10 @@ problems), and for a call-in register the calls and fees per day (from its 叫�
 phone numbers never get in: 次日优先派工's 地址 and 电话 are not among the summary's columns, and a problem in an
 address/phone/fax/postcode/e-mail column has its value hidden.
 
-Incremental builds. Facts are pickled under ``<root>/.automation/summary-cache/`` (one file per workbook, written
-atomically; a damaged or old-format file is just a miss) with a key made of
+Incremental builds. Facts are stored as JSON under ``<root>/.automation/summary-cache/`` (one file per workbook,
+written atomically; see "the cache" below). Every clerk can write there, so nothing in it can run code (no pickle)
+and nothing is believed unchecked: a file that is damaged, of another version, foreign, or holds anything but exactly
+what facts hold is a miss, and the workbook is read again. Facts are kept under a key made of
 
 * the workbook's content hash (of the bytes on disk; remembered by size, mtime and ctime so an unchanged file is not
   even hashed again; the hash after our own write-back — ``written_sha256`` from the reports and the state database —
@@ -38,7 +40,6 @@ import hashlib
 import json
 import multiprocessing
 import os
-import pickle
 import re
 import secrets
 import sys
@@ -57,13 +58,25 @@ from ..problems import Problem, Severity
 from ..root import STATE_DIR, Source, register_by_name
 from ..settings import Settings
 from ..state import Record, State
+from ..validators.context import CONTRACT_LOOKUP
+from ..xlsx.sheet_xml import Link
 from ..xlsx.table import Table
-from .build import WorkbookRows, link_target, workbook_rows
+from .build import (
+    DAILY,
+    DAILY_SORT_COLUMN,
+    DETAILS,
+    PROBLEMS,
+    STATUS,
+    WorkbookRows,
+    link_target,
+    workbook_rows,
+)
 
 CACHE_DIR = "summary-cache"
 # The layout and meaning of the facts; bumped whenever what they hold changes, so older cache files are misses
-# (3: 超时明细 holds every open overdue call, 服务费 counts only A calls whose fee cell has no error).
-CACHE_VERSION = 3
+# (3: 超时明细 holds every open overdue call, 服务费 counts only A calls whose fee cell has no error; 4: 续约提醒 says
+# when a notice was sent late, call-ins look up the contracts' state and models).
+CACHE_VERSION = 4
 CALLS_SHEET = "叫修登记"
 FEE = "服务费"
 
@@ -83,7 +96,7 @@ HEAD_OFFICE_LOOKUPS = frozenset({"master", "customers"})
 EXPORTS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
     "master": (("员工", ("姓名", "工号", "岗位", "在职状态", "离职日期")), ("节假日调整", ("日期", "类型"))),
     "customers": (("客户", ("客户代码", "客户名称")),),
-    "contracts": (("保养合同", ("合同编号", "客户代码", "开始日期", "到期日期")),),
+    "contracts": (("保养合同", CONTRACT_LOOKUP),),
     "callins": (("叫修登记", ("登记号",)),),
     "items": (("商品进出", ("登记号",)),),
 }
@@ -91,7 +104,7 @@ EXPORTS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
 
 @dataclass
 class WorkbookFacts:
-    """Everything the summary shows about one workbook; plain data, pickled in the cache."""
+    """Everything the summary shows about one workbook; plain data, stored in the cache as JSON."""
 
     path: str  # relative to the root, "/" separators
     branch: str  # folder name (head office or branch)
@@ -218,64 +231,368 @@ def facts_of(
 
 
 # ------------------------------------------------------------------------------------------------- the cache
+#
+# Everyone who can save a register can write under .automation/, so a cache file is data from strangers: it is
+# JSON, which can describe values but never run code, and everything in it is checked before it is believed.
+# A file: one ASCII header line "automation-summary-cache <kind> <CACHE_VERSION> <sha256 of the body>", then the
+# body, one JSON object. JSON has strings, ints, floats (NaN and ±inf as Python's json writes them), booleans and
+# null; the other values of the facts are one-key objects: {"$t": ISO datetime}, {"$d": ISO date}, {"$h": ISO
+# time}, {"$l": [text, sheet, cell]} (a Link; its file is the workbook's own link target, never stored). A detail
+# sheet is stored by columns (its rows are rebuilt on reading): a column whose values are all datetimes, dates,
+# times or links (or blank) is one object {"$T"|"$D"|"$H"|"$L": [value or null, ...]}, so reading needs no call per
+# value; any other column is a list of cells as above. The calls per day are columns of plain numbers under the
+# day's datetime64[ns] value. Facts holding any other kind of value are not cached (the workbook is read again next
+# time) rather than stored approximately.
+
+CACHE_MAGIC = b"automation-summary-cache"
+FACTS_KIND, INDEX_KIND = b"facts", b"index"
+FACTS_SUFFIX = ".json"
+STALE_TEMP_SECONDS = 3600  # a temporary cache file this old was left by a killed build
+# the calls per day: column -> dtype (call_days); the index is 日期, datetime64[ns], ascending
+CALL_COLUMNS: dict[str, np.dtype] = {c: np.dtype(np.int64) for c in ("叫修", "A", "B", "C")} | {
+    FEE: np.dtype(np.float64)
+}
+CALLS_INDEX = "日期"
+_NOTHING = type(None)
+CELL_TYPES = frozenset({str, int, float, bool, _NOTHING, dt.datetime, dt.date, dt.time, Link})
+_FILLS = (DAILY, PROBLEMS)  # the detail sheets with a fill per row
+_ARGB = re.compile(r"[0-9A-Fa-f]{8}")
+# the facts' plain fields -> the exact types allowed (bool is no int here; a date is no datetime)
+_TEXT, _MAYBE_TEXT, _COUNT = frozenset({str}), frozenset({str, _NOTHING}), frozenset({int})
+_MOMENT = frozenset({dt.datetime})
+FACT_FIELDS: dict[str, frozenset[type]] = {
+    "path": _TEXT, "branch": _TEXT, "register": _MAYBE_TEXT, "sha256": _MAYBE_TEXT, "written_sha256": _MAYBE_TEXT,
+    "as_of": _MOMENT, "processed": _MOMENT, "rows": _COUNT, "errors": _COUNT, "warnings": _COUNT,
+    "error_zh": _MAYBE_TEXT, "error_en": _MAYBE_TEXT, "exports": _MAYBE_TEXT, "key": _TEXT,
+}  # fmt: skip
+ROWS_FIELDS: dict[str, frozenset[type]] = {"arrived": _COUNT, "on_time": _COUNT, "in_repair": _COUNT}
+_BODY_KEYS = frozenset(FACT_FIELDS) | frozenset(ROWS_FIELDS) | {"sheets", "fills", "calls"}
+
+
+class CacheFormatError(ValueError):
+    """A cache file (or facts about to be cached) is not what the cache holds."""
+
+
+def frame(kind: bytes, version: int, body: bytes) -> bytes:
+    """A cache file: the header line (kind, version, digest of the body) and the body."""
+    return b"%s %s %d %s\n%s" % (CACHE_MAGIC, kind, version, hashlib.sha256(body).hexdigest().encode(), body)
+
+
+def unframe(data: bytes, kind: bytes) -> bytes:
+    """The body of a cache file of this kind and version whose digest matches; CacheFormatError otherwise."""
+    header, newline, body = data.partition(b"\n")
+    expected = b"%s %s %d " % (CACHE_MAGIC, kind, CACHE_VERSION)
+    if not newline or header != expected + hashlib.sha256(body).hexdigest().encode():
+        raise CacheFormatError("not a cache file of this kind and version, or damaged")
+    return body
+
+
+def _to_json(value: object, target: str) -> object:
+    """``json.dumps``'s hook for the values JSON has no type for (see above); anything else is refused."""
+    if isinstance(value, Link):
+        if value.file != target:
+            raise CacheFormatError(f"a link to another file: {value.file!r}")
+        return {"$l": [value.text, value.sheet, value.cell]}
+    if isinstance(value, pd.Timestamp) and not value.nanosecond:  # a plain datetime to the summary
+        value = value.to_pydatetime()
+    kind = type(value)
+    if kind is dt.datetime:
+        return {"$t": value.isoformat()}  # type: ignore[union-attr]
+    if kind is dt.date:
+        return {"$d": value.isoformat()}  # type: ignore[union-attr]
+    if kind is dt.time:
+        return {"$h": value.isoformat()}  # type: ignore[union-attr]
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    raise CacheFormatError(f"a value of type {type(value).__name__}")
+
+
+_new = object.__new__
+
+
+def _link(value: object, target: str) -> Link:
+    if type(value) is not list or len(value) != 3:
+        raise CacheFormatError("a link is [text, sheet, cell]")
+    text, sheet, cell = value
+    if type(text) is not str or type(sheet) not in _MAYBE_TEXT or type(cell) not in _MAYBE_TEXT:
+        raise CacheFormatError("a link's text, sheet and cell are text")
+    # Link(text, sheet=sheet, cell=cell, file=target), made the way copy makes one (its one check, a sheet or a
+    # file, holds: the file is the target) and twice as fast: a summary can hold tens of thousands of links.
+    link = _new(Link)
+    link.__dict__.update(text=text, sheet=sheet, cell=cell, file=target)
+    return link
+
+
+def _from_json(target: str):  # noqa: ANN202 - json.loads's object_hook for one workbook
+    def hook(obj: dict[str, object]) -> object:
+        if len(obj) == 1:
+            ((tag, value),) = obj.items()
+            if tag == "$l":
+                return _link(value, target)
+            parse = _PARSERS.get(tag)
+            if parse is not None:
+                if type(value) is not str:
+                    raise CacheFormatError(f"{tag} holds text")
+                return parse(value)
+        return obj
+
+    return hook
+
+
+_PARSERS = {"$t": dt.datetime.fromisoformat, "$d": dt.date.fromisoformat, "$h": dt.time.fromisoformat}
+_HOURS = frozenset({int, float, _NOTHING})
+_COLUMN_TAGS: dict[type, str] = {dt.datetime: "$T", dt.date: "$D", dt.time: "$H"}
+_COLUMN_PARSERS = {"$T": dt.datetime.fromisoformat, "$D": dt.date.fromisoformat, "$H": dt.time.fromisoformat}
+
+
+def _calls_to_json(calls: pd.DataFrame | None) -> dict[str, list[object]] | None:
+    if calls is None:
+        return None
+    index = calls.index
+    if (
+        not isinstance(index, pd.DatetimeIndex) or index.name != CALLS_INDEX or index.dtype != np.dtype("M8[ns]")
+        or list(calls.columns) != list(CALL_COLUMNS) or any(calls[c].dtype != t for c, t in CALL_COLUMNS.items())
+    ):  # fmt: skip
+        raise CacheFormatError("calls per day of another layout")
+    return {"days": index.asi8.tolist(), **{c: calls[c].tolist() for c in CALL_COLUMNS}}
+
+
+def _numbers(value: object, kind: type, n: int | None = None) -> list[object]:
+    if type(value) is not list or (n is not None and len(value) != n) or not {kind}.issuperset(map(type, value)):
+        raise CacheFormatError(f"a column of {kind.__name__}")
+    return value
+
+
+def _calls_from_json(value: object) -> pd.DataFrame | None:
+    if value is None:
+        return None
+    if type(value) is not dict or value.keys() != {"days", *CALL_COLUMNS}:
+        raise CacheFormatError("calls per day")
+    days = np.array(_numbers(value["days"], int), dtype=np.int64)
+    if len(days) and (days[0] == np.iinfo(np.int64).min or not bool(np.all(days[1:] > days[:-1]))):
+        raise CacheFormatError("call days are ascending dates")
+    columns = {
+        c: np.array(_numbers(value[c], float if t.kind == "f" else int, len(days)), dtype=t)
+        for c, t in CALL_COLUMNS.items()
+    }
+    return pd.DataFrame(columns, index=pd.DatetimeIndex(days.view("M8[ns]"), name=CALLS_INDEX))
+
+
+def _checked(value: object, allowed: frozenset[type], name: str) -> object:
+    if type(value) not in allowed:
+        raise CacheFormatError(f"{name}: {type(value).__name__}")
+    return value
+
+
+def _column_to_json(column: list[object], target: str) -> object:
+    kinds = set(map(type, column)) - {_NOTHING}
+    kind = next(iter(kinds)) if len(kinds) == 1 else None
+    if kind is Link:
+        if any(v is not None and v.file != target for v in column):  # type: ignore[attr-defined]
+            raise CacheFormatError("a link to another file")
+        return {"$L": [None if v is None else [v.text, v.sheet, v.cell] for v in column]}  # type: ignore[attr-defined]
+    tag = _COLUMN_TAGS.get(kind)  # type: ignore[arg-type]
+    if tag is not None:
+        return {tag: [None if v is None else v.isoformat() for v in column]}  # type: ignore[attr-defined]
+    if not CELL_TYPES.issuperset(kinds) and any(isinstance(v, list | tuple | dict) for v in column):
+        raise CacheFormatError("a cell holding several values")  # json would write a tuple as a list
+    return column  # plain values; any others go through _to_json
+
+
+def _sheets_to_json(sheets: Mapping[str, list[list[object]]], target: str) -> dict[str, list[object]]:
+    out = {}
+    for name, rows in sheets.items():
+        width = len(DETAILS[name].columns)
+        if any(len(row) != width for row in rows):
+            raise CacheFormatError(f"a row of {name}")
+        out[name] = [_column_to_json([row[j] for row in rows], target) for j in range(width)]
+    return out
+
+
+def _column_from_json(value: object, target: str) -> list[object]:
+    if type(value) is dict:
+        if len(value) != 1:
+            raise CacheFormatError("a column")
+        ((tag, values),) = value.items()
+        if type(values) is not list:
+            raise CacheFormatError("a column")
+        if tag == "$L":
+            return [None if v is None else _link(v, target) for v in values]
+        parse = _COLUMN_PARSERS[tag]  # a string: anything else raises
+        return [None if v is None else parse(v) for v in values]
+    if type(value) is not list or not CELL_TYPES.issuperset(map(type, value)):
+        raise CacheFormatError("a column")
+    return value
+
+
+def _sheets_from_json(value: object, target: str) -> dict[str, list[list[object]]]:
+    if type(value) is not dict:
+        raise CacheFormatError("sheets")
+    sheets = {}
+    for name, stored in value.items():
+        detail = DETAILS.get(name)
+        if detail is None or name == STATUS or type(stored) is not list or len(stored) != len(detail.columns):
+            raise CacheFormatError(f"sheet {name!r}")
+        columns = [_column_from_json(c, target) for c in stored]
+        if len({len(c) for c in columns}) != 1:
+            raise CacheFormatError(f"the columns of {name} differ in length")
+        if name == DAILY:  # what the build relies on: a date to sort by, hours to add up
+            days, hours = columns[DAILY_SORT_COLUMN], columns[detail.columns.index("合计工时")]
+            if not {dt.date}.issuperset(map(type, days)) or not _HOURS.issuperset(map(type, hours)):
+                raise CacheFormatError(f"a row of {name}")
+        sheets[name] = list(map(list, zip(*columns, strict=True)))
+    return sheets
+
+
+def _fills_from_json(value: object, sheets: dict[str, list[list[object]]]) -> dict[str, list[str | None]]:
+    if type(value) is not dict or not value.keys() <= set(_FILLS):
+        raise CacheFormatError("fills")
+    for name in _FILLS:
+        fills = value.get(name, [])
+        if type(fills) is not list or len(fills) != len(sheets.get(name, ())):
+            raise CacheFormatError(f"fills of {name}")
+        if any(f is not None and (type(f) is not str or not _ARGB.fullmatch(f)) for f in fills):
+            raise CacheFormatError(f"fills of {name}")
+    return value
+
+
+def encode_facts(facts: WorkbookFacts, target: str) -> bytes:
+    """The cache file of a workbook's facts (``target``: its link target, see :func:`link_target`).
+    CacheFormatError when they hold a value the format cannot give back exactly."""
+    rows = facts.rows_of
+    body: dict[str, object] = {name: getattr(facts, name) for name in FACT_FIELDS}
+    body |= {name: getattr(rows, name) for name in ROWS_FIELDS}
+    body |= {"sheets": _sheets_to_json(rows.sheets, target), "fills": rows.fills, "calls": _calls_to_json(facts.calls)}
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"), check_circular=False,
+                      default=lambda v: _to_json(v, target))  # fmt: skip
+    return frame(FACTS_KIND, CACHE_VERSION, text.encode("utf-8", "surrogatepass"))
+
+
+def decode_facts(data: bytes, rel: str, target: str) -> WorkbookFacts | None:
+    """The facts of the workbook ``rel`` in a cache file, if it is one of this version, intact, and holds exactly
+    what facts hold (every type checked); None otherwise. Never raises for any content."""
+    try:
+        raw = json.loads(unframe(data, FACTS_KIND), object_hook=_from_json(target))
+        if type(raw) is not dict or raw.keys() != _BODY_KEYS or raw["path"] != rel:
+            raise CacheFormatError("facts of another workbook, or not facts")
+        plain = {name: _checked(raw[name], allowed, name) for name, allowed in FACT_FIELDS.items()}
+        counts = {name: _checked(raw[name], allowed, name) for name, allowed in ROWS_FIELDS.items()}
+        sheets = _sheets_from_json(raw["sheets"], target)
+        rows = WorkbookRows(sheets=sheets, fills=_fills_from_json(raw["fills"], sheets), **counts)
+        return WorkbookFacts(**plain, rows_of=rows, calls=_calls_from_json(raw["calls"]))  # type: ignore[arg-type]
+    except Exception:  # noqa: BLE001 - whatever is in the file (even nesting deep enough to recurse), it is a miss
+        return None
+
+
+def _stats_from_json(data: bytes) -> dict[str, tuple[int, int, int, str]]:
+    raw = json.loads(unframe(data, INDEX_KIND))
+    if type(raw) is not dict:
+        raise CacheFormatError("index")
+    stats = {}
+    for rel, value in raw.items():
+        if type(value) is list and len(value) == 4 and {int}.issuperset(map(type, value[:3])) and type(
+                value[3]) is str:  # fmt: skip
+            stats[rel] = (value[0], value[1], value[2], value[3])
+    return stats
+
+
+# cache file -> (digest of its bytes, workbook, link target) and the facts decoded from them, at most DECODED_KEPT
+_DECODED: dict[str, tuple[tuple[bytes, str, str], WorkbookFacts]] = {}
+DECODED_KEPT = 2000
 
 
 class SummaryCache:
-    """``<root>/.automation/summary-cache/``: one pickle of facts per workbook, plus an index of file stats."""
+    """``<root>/.automation/summary-cache/``: one JSON file of facts per workbook, plus an index of file stats
+    (``summary_path``: where the summary is, which the facts' links are relative to)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, summary_path: Path) -> None:
+        self.root, self.summary_path = root, summary_path
         self.folder = root / STATE_DIR / CACHE_DIR
-        self.index_path = self.folder / "index.pkl"
+        self.index_path = self.folder / f"index{FACTS_SUFFIX}"
 
     def _file(self, rel: str) -> Path:
-        return self.folder / f"{hashlib.sha1(rel.encode('utf-8')).hexdigest()}.pkl"
+        return self.folder / f"{hashlib.sha1(rel.encode('utf-8')).hexdigest()}{FACTS_SUFFIX}"
 
-    def _load(self, path: Path) -> object | None:
-        # The cache is the product's own state under .automation/; anything unreadable is simply a miss.
+    def _read(self, path: Path) -> bytes | None:
         try:
-            with open(path, "rb") as fh:
-                return pickle.load(fh)
-        except Exception:  # noqa: BLE001 - a damaged cache file must never break a build
+            return path.read_bytes()
+        except OSError:
             return None
 
-    def _dump(self, path: Path, value: object) -> None:
+    def _write(self, path: Path, data: bytes) -> None:
         tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             with open(tmp, "wb") as fh:
-                pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                fh.write(data)
             os.replace(tmp, path)
         except OSError:
             with contextlib.suppress(OSError):
                 tmp.unlink(missing_ok=True)  # the cache is an optimisation: failing to write it is not an error
 
     def get(self, rel: str) -> WorkbookFacts | None:
-        value = self._load(self._file(rel))
-        if isinstance(value, tuple) and len(value) == 2 and value[0] == CACHE_VERSION:
-            facts = value[1]
-            if isinstance(facts, WorkbookFacts) and facts.path == rel:
-                return facts
+        path = self._file(rel)
+        data = self._read(path)
+        if data is None:
+            return None
+        target = link_target(self.root, self.summary_path, rel)
+        # Decoding is a function of the bytes alone: bytes this process decoded before (the watcher builds again
+        # and again) are not decoded again. A copy is handed out, as the caller sets the key and hashes.
+        seen = (hashlib.sha256(data).digest(), rel, target)
+        known = _DECODED.pop(str(path), None)
+        if known is not None and known[0] == seen:
+            _DECODED[str(path)] = known  # now the most recently read
+            return dataclasses.replace(known[1])
+        facts = decode_facts(data, rel, target)
+        if facts is not None:
+            _DECODED[str(path)] = (seen, facts)
+            while len(_DECODED) > DECODED_KEPT:
+                del _DECODED[next(iter(_DECODED))]  # the longest unread
+            return dataclasses.replace(facts)
         return None
 
     def put(self, facts: WorkbookFacts) -> None:
-        self._dump(self._file(facts.path), (CACHE_VERSION, facts))
+        path = self._file(facts.path)
+        try:
+            data = encode_facts(facts, link_target(self.root, self.summary_path, facts.path))
+        except (CacheFormatError, TypeError, ValueError, OverflowError):
+            with contextlib.suppress(OSError):
+                path.unlink(missing_ok=True)  # not cached: read again next time, never an older entry
+            return
+        self._write(path, data)
 
     def stats(self) -> dict[str, tuple[int, int, int, str]]:
-        value = self._load(self.index_path)
-        return value if isinstance(value, dict) else {}
+        data = self._read(self.index_path)
+        try:
+            return _stats_from_json(data) if data is not None else {}
+        except Exception:  # noqa: BLE001 - an unusable index only costs hashing the workbooks again
+            return {}
 
     def save_stats(self, stats: Mapping[str, tuple[int, int, int, str]]) -> None:
-        self._dump(self.index_path, dict(stats))
+        body = json.dumps({rel: list(s) for rel, s in stats.items()}, ensure_ascii=False, separators=(",", ":"))
+        self._write(self.index_path, frame(INDEX_KIND, CACHE_VERSION, body.encode("utf-8", "surrogatepass")))
 
     def prune(self, keep: Iterable[str]) -> None:
-        """Remove the facts of workbooks that no longer exist."""
+        """Remove the facts of workbooks that no longer exist, files of earlier versions of the cache (``*.pkl``,
+        never opened) and temporary files a killed build left."""
         wanted = {self._file(rel).name for rel in keep} | {self.index_path.name}
-        if not self.folder.is_dir():
+        try:
+            paths = list(self.folder.iterdir())
+        except OSError:
             return
-        for path in self.folder.iterdir():
-            if path.suffix == ".pkl" and path.name not in wanted:
-                with contextlib.suppress(OSError):
-                    path.unlink()
+        now = dt.datetime.now().timestamp()
+        for path in paths:
+            with contextlib.suppress(OSError):
+                if path.name.startswith(".") and path.suffix == ".tmp":
+                    if now - path.stat().st_mtime < STALE_TEMP_SECONDS:
+                        continue  # another build may be writing it
+                elif path.suffix not in (".pkl", FACTS_SUFFIX) or path.name in wanted:
+                    continue
+                path.unlink()
 
 
 def content_sha(path: Path, rel: str, known: dict[str, tuple[int, int, int, str]]) -> str | None:
@@ -465,7 +782,7 @@ def collect_facts(
     cache when the key matches, else by reading and processing the workbook (nothing is written back).
     Updates the cache."""
     fresh = {k.resolve(): v for k, v in (fresh or {}).items()}
-    cache = SummaryCache(root)
+    cache = SummaryCache(root, root / settings.summary)
     stats = cache.stats()
     state = State(root)
     aliases = {r.written_sha256: r.sha256 for r in records if r.written_sha256 and r.sha256}
@@ -536,11 +853,14 @@ def facts_of_reports(
 __all__ = [
     "DEPENDS",
     "EXPORTS",
+    "CacheFormatError",
     "SummaryCache",
     "WorkbookFacts",
     "call_days",
     "collect_facts",
     "content_sha",
+    "decode_facts",
+    "encode_facts",
     "exports_of",
     "facts_of",
     "facts_of_reports",

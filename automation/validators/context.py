@@ -19,6 +19,9 @@ from ..registers import Register
 from ..settings import Settings
 from ..xlsx.table import Table
 
+# What call-in rules look up in the branch's maintenance contracts (第六条(2): whose, when, still in force, which models).
+CONTRACT_LOOKUP = ("合同编号", "客户代码", "开始日期", "到期日期", "合同状态", "续约结果", "商品型号")
+
 
 @dataclass
 class Lookups:
@@ -27,7 +30,7 @@ class Lookups:
     staff: pd.DataFrame | None = None  # 姓名, 工号, 岗位, 在职状态, 离职日期
     units: frozenset[str] = frozenset()  # the head office and every branch folder
     customers: Mapping[str, str] | None = None  # 客户代码 -> 客户名称
-    contracts: pd.DataFrame | None = None  # this branch: 合同编号, 客户代码, 开始日期, 到期日期
+    contracts: pd.DataFrame | None = None  # this branch: the columns of CONTRACT_LOOKUP
     callin_ids: frozenset[str] | None = None  # this branch's 登记号 (every call-in file of the folder)
     item_callin_ids: frozenset[str] | None = None  # 登记号 in this branch's items register
     calendar_overrides: Mapping[dt.date, bool] = field(default_factory=dict)
@@ -39,10 +42,10 @@ class Lookups:
 
     def staff_names(self, values: pd.Series) -> pd.Series:
         """Staff cells as the person's 姓名 (a cell may hold the 姓名 or the 工号), so one person is one key;
-        values not in the staff list stay as they are."""
+        values not in the staff list, and numbers of a row without a 姓名, stay as they are."""
         if self.staff is None or not len(values):
             return values
-        names = dict(zip(self.staff["工号"].tolist(), self.staff["姓名"].tolist(), strict=True))
+        names = {c: n for c, n in zip(self.staff["工号"].tolist(), self.staff["姓名"].tolist(), strict=True) if isinstance(n, str)}
         names.update({n: n for n in self.staff["姓名"].tolist() if n is not None})
         return values.map(lambda v: names.get(v, v) if isinstance(v, str) else v)
 
@@ -113,7 +116,8 @@ def day_text(value: object) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return ""
     ts = pd.Timestamp(value)
-    return "" if pd.isna(ts) else ts.strftime("%Y-%m-%d")
+    # Not strftime: it refuses days outside 1677-2262 (a mistyped year such as 0026), which are still dates here.
+    return "" if pd.isna(ts) else f"{ts.year:04d}-{ts.month:02d}-{ts.day:02d}"
 
 
 def yes(series: pd.Series) -> pd.Series:

@@ -1,13 +1,19 @@
 """Opening a workbook safely and reading its sheets with python-calamine.
 
-Before any parser sees a file it is checked here: it exists, is not empty, is a zip package (or a legacy ``.xls``),
-is not encrypted, and its declared uncompressed sizes are sane (zip bombs are refused before anything is
-inflated). Anything unusable raises :class:`UnusableWorkbook` carrying one line in Chinese and English; the caller
-reports it and leaves the file untouched.
+Before any parser sees a file it is checked here: it exists, is not empty, is a zip package (or a legacy ``.xls``
+named ``.xls``), is not encrypted, and stays within the zip limits that write-back applies too (entry count,
+declared sizes, compression ratios: zip bombs are refused before anything is inflated). What a file is gets decided
+by its content (:mod:`.container`), so an ``.xls`` renamed ``.xlsx`` is called a legacy file, not "encrypted".
+Anything unusable raises :class:`UnusableWorkbook` carrying one line in Chinese and English; the caller reports it
+and leaves the file untouched.
+
+A workbook with Excel 4 macro sheets (``xl/macrosheets/``) makes python-calamine refuse the whole file; it is read
+through a copy without those sheets (only the worksheets matter here), the file itself stays as it is.
 """
 
 from __future__ import annotations
 
+import errno
 import gc
 import hashlib
 import io
@@ -21,12 +27,13 @@ from lxml import etree
 from python_calamine import CalamineWorkbook
 
 from ..problems import BilingualError
+from .container import ZIP_MAGIC, Package, PackageError, check_container, open_zip
 from .formats import Cell, time_formatted
+from .workbook_parts import Workbook
 
-ZIP_MAGIC = b"PK\x03\x04"
-OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
-MAX_UNCOMPRESSED = 2 * 1024**3  # bytes, all parts together
-MAX_RATIO = 200  # uncompressed / compressed, per part larger than 1 MB
+# Excel 4 macro sheets (xl/macrosheets/): python-calamine refuses any workbook that lists one.
+MACRO_SHEET_TYPES = frozenset({"http://schemas.microsoft.com/office/2006/relationships/xlMacrosheet",
+                               "http://schemas.microsoft.com/office/2006/relationships/xlIntlMacrosheet"})  # fmt: skip
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 
 SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
@@ -96,63 +103,33 @@ def check_file(path: Path) -> bytes:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise UnusableWorkbook(f"{name}：无法读取（{exc.strerror}）", f"{name}: cannot be read ({exc.strerror})") from None
-    if not data:
-        raise UnusableWorkbook(f"{name}：文件为空", f"{name}: the file is empty")
-    if data.startswith(OLE_MAGIC):
-        if path.suffix.lower() != ".xls" or _ole_encrypted(data):
-            raise UnusableWorkbook(
-                f"{name}：工作簿已加密（设置了打开密码），无法读取，请取消密码后保存",
-                f"{name}: the workbook is encrypted (password to open); remove the password and save again",
-            )
-        return data
-    if not data.startswith(ZIP_MAGIC):
-        raise UnusableWorkbook(
-            f"{name}：不是有效的 Excel 文件（内容不是 xlsx 格式）",
-            f"{name}: not a valid Excel file (content is not in xlsx format)",
-        )
-    _check_zip(name, data)
+        raise UnusableWorkbook(f"{name}：无法读取（{_os_reason_zh(exc)}）", f"{name}: cannot be read ({exc.strerror or type(exc).__name__})") from None
+    try:
+        if check_container(data, xls_ok=path.suffix.lower() == ".xls") == "zip":
+            _check_zip(data)
+    except PackageError as exc:
+        raise UnusableWorkbook(f"{name}：{exc.zh}", f"{name}: {exc.en}") from None
     return data
 
 
-def _ole_encrypted(data: bytes) -> bool:
-    try:
-        import msoffcrypto
-
-        return bool(msoffcrypto.OfficeFile(io.BytesIO(data)).is_encrypted())
-    except Exception:  # noqa: BLE001 - a file msoffcrypto cannot parse is reported as unreadable later
-        return False
-
-
-def _check_zip(name: str, data: bytes) -> None:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            infos = zf.infolist()
-            names = {i.filename for i in infos}
-            total = 0
-            for info in infos:
-                total += info.file_size
-                if info.file_size > 1024**2 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-                    raise _bomb(name)
-            if total > MAX_UNCOMPRESSED:
-                raise _bomb(name)
-            if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
-                raise UnusableWorkbook(
-                    f"{name}：文件已损坏（缺少工作簿部件 xl/workbook.xml）",
-                    f"{name}: the file is damaged (the workbook part xl/workbook.xml is missing)",
-                )
-    except zipfile.BadZipFile:
-        raise UnusableWorkbook(
-            f"{name}：文件已损坏或不完整（可能未保存完或被截断）",
-            f"{name}: the file is damaged or incomplete (perhaps truncated)",
-        ) from None
+def _os_reason_zh(exc: OSError) -> str:
+    """A Chinese reason for a failed read; the system's own text is English."""
+    if isinstance(exc, PermissionError):
+        return "没有读取权限"
+    if isinstance(exc, FileNotFoundError):
+        return "文件已不存在"
+    code = errno.errorcode.get(exc.errno or 0)
+    return f"系统错误 {code}" if code else "系统错误"
 
 
-def _bomb(name: str) -> UnusableWorkbook:
-    return UnusableWorkbook(
-        f"{name}：文件解压后过大（疑似压缩炸弹），已拒绝读取",
-        f"{name}: the file would expand to an excessive size (suspected zip bomb); refused",
-    )
+def _check_zip(data: bytes) -> None:
+    """The zip limits (the same as for write-back) and the workbook part; nothing is inflated."""
+    archive, infos = open_zip(data)
+    with archive:
+        names = {i.filename for i in infos}
+    if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
+        raise PackageError("文件已损坏（缺少工作簿部件 xl/workbook.xml）",
+                           "the file is damaged (the workbook part xl/workbook.xml is missing)")  # fmt: skip
 
 
 def custom_property(data: bytes, name: str = "automation.register") -> str | None:
@@ -178,12 +155,41 @@ def open_workbook(path: Path) -> RawWorkbook:
     data = check_file(path)
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        names = [m.name for m in book.sheets_metadata if str(m.typ).endswith("WorkSheet")]
     except Exception as exc:  # noqa: BLE001 - calamine raises several kinds; all mean the same to staff
-        detail = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
-        raise UnusableWorkbook(
-            f"{path.name}：无法读取工作簿（{detail}）", f"{path.name}: the workbook cannot be read ({detail})"
-        ) from None
+        book = _read_worksheets_only(path.name, data, exc)
+    try:
+        names = [m.name for m in book.sheets_metadata if str(m.typ).endswith("WorkSheet")]
+    except Exception as exc:  # noqa: BLE001
+        raise cannot_read(path.name, exc) from None
     prop = custom_property(data) if data.startswith(ZIP_MAGIC) else None
     sha = hashlib.sha256(data).hexdigest()
     return RawWorkbook(path=path, sheet_names=names, register_property=prop, sha256=sha, _book=book, _data=data)
+
+
+def cannot_read(name: str, exc: Exception) -> UnusableWorkbook:
+    """A workbook the reader gave up on; the reader's own words (English) go into the English line only."""
+    detail = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+    return UnusableWorkbook(f"{name}：无法读取工作簿（文件内容无法解析，可能已损坏）", f"{name}: the workbook cannot be read ({detail})")
+
+
+def _read_worksheets_only(name: str, data: bytes, error: Exception) -> CalamineWorkbook:
+    """Calamine refused ``data``: if the package lists sheets calamine cannot type (Excel 4 macro sheets), read a
+    copy without them; otherwise report the true cause the package checks find (a damaged part, say), or the
+    reader's own complaint."""
+    if not data.startswith(ZIP_MAGIC):
+        raise cannot_read(name, error)
+    try:
+        book = Workbook(Package(data))
+        others = [s for s in book.sheets if s.rel_type in MACRO_SHEET_TYPES]
+        if not others:
+            raise cannot_read(name, error)
+        book.remove_sheets(others)
+        book.fix_views({})
+        book.save()
+        view = book.pkg.to_bytes()
+    except PackageError as exc:
+        raise UnusableWorkbook(f"{name}：{exc.zh}", f"{name}: {exc.en}") from None
+    try:
+        return CalamineWorkbook.from_filelike(io.BytesIO(view))
+    except Exception as exc:  # noqa: BLE001
+        raise cannot_read(name, exc) from None

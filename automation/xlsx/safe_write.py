@@ -67,8 +67,10 @@ _RETRY_DENIED = os.name == "nt"
 LEFTOVER_AGE = 600.0  # seconds: a temporary file this old belongs to no write in flight
 RETRYABLE = frozenset({"permission", "disk_full", "busy", "share", "io"})
 _HOST = hashlib.sha1(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:6]
+CAPTURED = "was-"  # marks the temporary name of a workbook taken off its name during a replace
 _TEMP_NAME = re.compile(
-    r"(?:\.~tmp-|\.~automation-)(?:(?P<host>[0-9a-f]{6})-(?P<pid>\d+)-)?[0-9a-f]{8}-(?P<name>.+?)(?:\.tmp)?"
+    r"(?:\.~tmp-|\.~automation-)(?P<captured>was-)?(?:(?P<host>[0-9a-f]{6})-(?P<pid>\d+)-)?[0-9a-f]{8}-"
+    r"(?P<name>.+?)(?:\.tmp)?"
 )
 
 # Test hook: called with the workbook's path right before the replace, after the last "unchanged?" look. Tests set
@@ -187,10 +189,11 @@ _SHARE_ERRNOS = {getattr(errno, n) for n in ("EIO", "ENOTCONN", "ESTALE", "EHOST
 _SHARE_WINERRORS = {51, 53, 59, 64, 67, 1231}  # network path not found / unexpected network error / name deleted
 
 
-def _error(code: str, path: Path, detail: str = "") -> WriteBackError:
+def _error(code: str, path: Path, detail: str = "", detail_zh: str | None = None) -> WriteBackError:
     zh, en = _MESSAGES[code]
     fields = {"name": path.name, "folder": path.parent.name or str(path.parent), "detail": detail}
-    return WriteBackError(code, zh.format(**fields), en.format(**fields))
+    zh_fields = {**fields, "detail": detail if detail_zh is None else detail_zh}
+    return WriteBackError(code, zh.format(**zh_fields), en.format(**fields))
 
 
 def io_error_code(exc: OSError) -> str:
@@ -206,8 +209,10 @@ def io_error_code(exc: OSError) -> str:
     return "io"
 
 
-def _io_error(exc: OSError, path: Path) -> WriteBackError:
-    return _error(io_error_code(exc), path, exc.strerror or type(exc).__name__)
+def io_error(exc: OSError, path: Path) -> WriteBackError:
+    """The WriteBackError for an OSError while writing ``path``; the system's text (English) only in English."""
+    code = errno.errorcode.get(exc.errno or 0)
+    return _error(io_error_code(exc), path, exc.strerror or type(exc).__name__, f"系统错误 {code}" if code else "系统错误")
 
 
 # --- files ------------------------------------------------------------------------------------------------
@@ -238,10 +243,11 @@ def _write_durably(target: Path, data: bytes, mode: int) -> None:
     os.close(fd)
 
 
-def temp_path(target: Path, work_dir: Path) -> Path:
-    """Where a new version of ``target`` is written before it takes the name: in ``work_dir`` when that is on the
-    same file system (staff never see it), else beside ``target`` under a hidden name."""
-    unique = f"{_HOST}-{os.getpid()}-{secrets.token_hex(4)}-{target.name}"
+def temp_path(target: Path, work_dir: Path, *, captured: bool = False) -> Path:
+    """Where a new version of ``target`` is written before it takes the name (or, ``captured``, where the workbook
+    waits while off its name): in ``work_dir`` when that is on the same file system (staff never see it), else
+    beside ``target`` under a hidden name. The name says which process made it, for :func:`abandoned`."""
+    unique = f"{CAPTURED if captured else ''}{_HOST}-{os.getpid()}-{secrets.token_hex(4)}-{target.name}"
     try:
         work_dir.mkdir(parents=True, exist_ok=True)
         if os.stat(work_dir).st_dev == os.stat(target.parent).st_dev:
@@ -386,11 +392,18 @@ def _complete_zip(path: Path) -> bool:
         return False
 
 
-def recover_leftover(path: Path, history_dir: Path) -> Path | None:
-    """A temporary file left by a killed process: a complete workbook is kept as a history copy (it may be the
-    version a write-back had just replaced), anything else removed. Returns the history copy, if any."""
-    name = leftover_workbook_name(path)
-    if name and _complete_zip(path):
+def recover_leftover(path: Path, history_dir: Path, workbook_folder: Path | None = None) -> Path | None:
+    """A temporary file left by a killed process. A workbook taken off its name by a replace that was killed before
+    the new version took the name goes back to its name (``workbook_folder``), if that is still empty; any other
+    complete workbook is kept as a history copy (it may be the version a write-back had just replaced); anything
+    else is removed. Returns where the file went, if it was kept."""
+    match = _TEMP_NAME.fullmatch(path.name)
+    if match and _complete_zip(path):
+        name = match["name"]
+        if match["captured"] and workbook_folder is not None:
+            with contextlib.suppress(OSError):
+                swap.move_no_replace(path, workbook_folder / name)
+                return workbook_folder / name
         with contextlib.suppress(OSError):
             when = datetime.fromtimestamp(path.stat().st_mtime)
             return keep_in_history(path, path.with_name(name), history_dir, when)
@@ -488,7 +501,7 @@ def _capture_and_place(path: Path, tmp: Path, ours: str, before: Fingerprint, hi
     version we checked, then give the name to the new version *only if nobody saved meanwhile* (a rename that never
     replaces). Nobody can ever open the new version while a newer save exists; for those microseconds the name is
     empty, which a program opening or saving it copes with (a save simply creates it, and wins)."""
-    captured = temp_path(path, history_dir)
+    captured = temp_path(path, history_dir, captured=True)
     if not swap.supports_no_replace(captured.parent, lambda tag: temp_path(captured.with_name(tag), history_dir)):
         raise swap.ExchangeUnsupported(errno.ENOTSUP, "no atomic no-replace rename here", str(path))
     try:
@@ -654,14 +667,14 @@ def safe_replace(
             if (read_only := _read_only(path, attempt)) is not None:
                 return read_only
         except OSError as exc:
-            raise _io_error(exc, path) from exc
+            raise io_error(exc, path) from exc
         new = transform(data)
         if new is None or new == data:
             return WriteOutcome(False, attempts=attempt, code="noop")
         try:
             result = _put_in_place(path, new, data, before, history_dir, attempt, stale_lock_hours)
         except OSError as exc:
-            raise _io_error(exc, path) from exc
+            raise io_error(exc, path) from exc
         if isinstance(result, WriteOutcome):
             if result.written:
                 prune_history(history_dir, path.stem, path.suffix, history_keep)
@@ -695,7 +708,7 @@ def write_file_atomically(target: Path, data: bytes, work_dir: Path,
 
 __all__ = [
     "RETRYABLE", "Fingerprint", "WriteBackError", "WriteOutcome", "abandoned", "copy_to_history", "fingerprint",
-    "io_error_code",
+    "io_error", "io_error_code",
     "is_temp_file", "keep_in_history", "sha256_of", "leftover_workbook_name", "prune_history", "recover_leftover",
     "safe_replace", "temp_path", "write_file_atomically",
 ]

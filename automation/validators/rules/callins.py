@@ -3,16 +3,55 @@ workshop hand-over to 客户商品进出登记簿."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
 
 from ...problems import Problem
+from ...registers.callins import CASH
+from ...registers.model import normalise_choice
+from ...xlsx.table import Table
 from ..context import Context, blank, filled, yes
-from .common import check_customer_codes, check_staff, missing_lookup, required_when
+from .common import check_customer_codes, check_staff, empty_lookup, missing_lookup, required_when
 
 SHEET = "叫修登记"
+TAKEN_BACK = "带回修理"
+
+# A contract's 商品型号 may list several models: 、 , ， ; ； or a line break between them (after NFKC the full-width
+# ones are ASCII). A slash is not one: it belongs to model names such as CA6140/1500.
+_MODEL_LIST = re.compile(r"[、,;\n]")
+# What a model is compared without: the Chinese kind word staff write before or after it (注塑机 HX-160, HX-160注塑机),
+# brackets around that word, and the joiners staff write or leave out (HX-160, HX160).
+_KIND_WORDS = re.compile(r"[\u3400-\u9fff\uf900-\ufaff()\[\]【】]")
+_JOINERS = re.compile(r"[-_./·]")
+
+
+def model_key(text: object) -> str | None:
+    """A product model as compared between a call and its contract: NFKC, no spaces, case-folded, without the kind
+    word and the joiners; None when nothing is left (全部设备 names no model)."""
+    if not isinstance(text, str):
+        return None
+    return _JOINERS.sub("", _KIND_WORDS.sub("", normalise_choice(text))) or None
+
+
+def model_keys(text: object) -> frozenset[str]:
+    """The models a contract's 商品型号 lists; empty when it names none (then it covers every model)."""
+    if not isinstance(text, str):
+        return frozenset()
+    parts = _MODEL_LIST.split(unicodedata.normalize("NFKC", text))
+    return frozenset(k for k in map(model_key, parts) if k is not None)
+
+
+def paid_on_the_spot(table: Table) -> np.ndarray:
+    """Calls billed the first way of 第九条: the fee collected on the spot (收费方式 当场收费), the invoice mailed
+    afterwards (「凭以补寄发票」), so it may be missing for now and dated later. A call taken back for repair follows
+    第十二条 (invoiced on the day the item is returned) whatever its 收费方式."""
+    d = table.data
+    cash = d["收费方式"].eq(CASH) & ~d["处理方式"].eq(TAKEN_BACK)
+    return cash.fillna(False).to_numpy(dtype=bool)
 
 
 def contract_service(ctx: Context) -> Iterable[Problem]:
@@ -27,12 +66,15 @@ def contract_service(ctx: Context) -> Iterable[Problem]:
     if contracts is None:
         yield from missing_lookup(ctx, t, "合同编号", "contracts")
         return
-    known = contracts.drop_duplicates("合同编号").set_index("合同编号")
+    known = contracts.dropna(subset=["合同编号"]).drop_duplicates("合同编号").set_index("合同编号")
+    if known.empty:
+        yield from empty_lookup(ctx, t, "合同编号", "contracts")
+        return
     numbers = d["合同编号"]
     has = filled(t, "合同编号")
-    owner = numbers.map(known["客户代码"]) if len(known) else pd.Series([None] * len(t), dtype=object)
-    start = numbers.map(known["开始日期"]) if len(known) else pd.Series(pd.NaT, index=d.index)
-    end = numbers.map(known["到期日期"]) if len(known) else pd.Series(pd.NaT, index=d.index)
+    owner = numbers.map(known["客户代码"])
+    start = numbers.map(known["开始日期"])
+    end = numbers.map(known["到期日期"])
     unknown = has & ~numbers.isin(list(known.index)).to_numpy()
     yield from ctx.flag("CAL003", t, unknown, "合同编号")
 
@@ -49,6 +91,25 @@ def contract_service(ctx: Context) -> Iterable[Problem]:
     yield from ctx.flag(
         "CAL005", t, outside, "合同编号", start=start, end=end
     )
+
+    # The contract is this customer's and covers the call's day: is it still in force, and does it cover the model?
+    # Only B calls are judged: an A call may name the contract precisely because its model is not covered.
+    judged = b & found & ~other & ~outside
+    state = numbers.map(known["合同状态"])
+    result = numbers.map(known["续约结果"])
+    # 已终止 after running its term unrenewed (续约结果 不续约) covered the calls of its period, which CAL005 bounds;
+    # 已终止 otherwise means ended before its term, and the register records no date for that.
+    cancelled = (state.eq("已终止") & ~result.eq("不续约")).fillna(False).to_numpy(dtype=bool)
+    yield from ctx.flag("CAL018", t, judged & cancelled, "合同编号")
+
+    listed = numbers.map(known["商品型号"])
+    covered = [model_keys(m) for m in listed.tolist()]
+    uncovered = np.array(
+        [bool(keys) and (key := model_key(m)) is not None and key not in keys
+         for keys, m in zip(covered, d["商品型号"].tolist(), strict=True)],
+        dtype=bool,
+    )
+    yield from ctx.flag("CAL019", t, judged & ~cancelled & uncovered, "商品型号", contract=numbers, models=listed)
 
 
 def dispatch(ctx: Context) -> Iterable[Problem]:
@@ -71,6 +132,9 @@ def completion(ctx: Context) -> Iterable[Problem]:
     done = filled(t, "完成时间")
     onsite = d["处理方式"].eq("现场修复").fillna(False).to_numpy(dtype=bool)
     yield from ctx.flag("CAL010", t, onsite & done & ~yes(d["客户签字"]).to_numpy(), "客户签字")
+    # 第十条: the customer signs the service voucher when the item is taken back, not when the repair is done.
+    taken = d["处理方式"].eq(TAKEN_BACK).fillna(False).to_numpy(dtype=bool)
+    yield from ctx.flag("CAL017", t, taken & ~yes(d["客户签字"]).to_numpy(), "客户签字")
     yield from required_when(ctx, "CAL016", t, done & ~t.bad["完成时间"], "到达时间")
 
 
@@ -85,16 +149,19 @@ def fees(ctx: Context) -> Iterable[Problem]:
     yield from ctx.flag("CAL011", t, paid & done & ~(fee > 0).to_numpy(), "服务费")
     yield from ctx.flag("CAL012", t, free & (fee > 0).to_numpy(), "服务费")
     onsite = d["处理方式"].eq("现场修复").fillna(False).to_numpy(dtype=bool)
-    yield from required_when(ctx, "CAL013", t, paid & onsite & done, "发票号")
+    # 第九条's first way (当场收费) mails the invoice afterwards: none yet, or dated later, is fine (收费核对 lists it
+    # as 待补寄发票 meanwhile). A 收费方式 that could not be read has its own problem; the row is not judged on it.
+    same_day = ~paid_on_the_spot(t) & ~t.bad["收费方式"]
+    yield from required_when(ctx, "CAL013", t, paid & onsite & done & same_day, "发票号")
     done_day = d["完成时间"].dt.normalize()
-    late = (d["开票日期"] > done_day).to_numpy()
+    late = (d["开票日期"] > done_day).to_numpy() & same_day
     yield from ctx.flag("CAL014", t, late, "开票日期", done=done_day)
 
 
 def workshop(ctx: Context) -> Iterable[Problem]:
     t = ctx.table(SHEET)
     d = t.data
-    taken = d["处理方式"].eq("带回修理").fillna(False).to_numpy(dtype=bool)
+    taken = d["处理方式"].eq(TAKEN_BACK).fillna(False).to_numpy(dtype=bool)
     ids = ctx.lookups.item_callin_ids or frozenset()
     missing = taken & filled(t, "登记号") & ~d["登记号"].isin(list(ids)).to_numpy()
     yield from ctx.flag("CAL015", t, missing, "处理方式", value=d["登记号"])

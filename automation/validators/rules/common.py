@@ -19,16 +19,33 @@ REGISTER_NAMES = {
     "contracts": ("本分公司保养合同", "this branch's maintenance contracts"),
     "callins": ("本分公司叫修登记簿", "this branch's call-in register"),
 }
+# A lookup whose register is there but holds nothing to look up (a fresh root: 员工 still empty).
+EMPTY_NAMES = {
+    "staff": ("基础资料/员工", "the staff list (基础资料/员工)"),
+    "customers": ("客户档案/客户", "the customer archive (客户档案/客户)"),
+    "contracts": REGISTER_NAMES["contracts"],
+    "callins": REGISTER_NAMES["callins"],
+}
 
 
 def missing_lookup(ctx: Context, table: Table, column: str, register: str) -> list[Problem]:
     """One warning that a reference cannot be checked because the register it points at is absent."""
+    return _unchecked("REF003", REGISTER_NAMES[register], table, column)
+
+
+def empty_lookup(ctx: Context, table: Table, column: str, lookup: str) -> list[Problem]:
+    """One REF004 warning instead of an error on every row: the register is there, but the list the column refers
+    to has no entries yet (a fresh root)."""
+    return _unchecked("REF004", EMPTY_NAMES[lookup], table, column)
+
+
+def _unchecked(code: str, names: tuple[str, str], table: Table, column: str) -> list[Problem]:
     if not filled(table, column).any():
         return []
-    zh, en = REGISTER_NAMES[register]
+    zh, en = names
     return [
         problem(
-            "REF003",
+            code,
             workbook=table.workbook,
             sheet=table.sheet,
             cell=None,
@@ -59,31 +76,34 @@ def check_staff(
     post: str | None = None,
 ) -> list[Problem]:
     """STF001 unknown staff; STF002 left before the row's date (``on_duty_at`` columns, first filled wins);
-    STF003 wrong post."""
+    STF003 wrong post. No staff list: REF003; a staff list without a name or number (a fresh root): REF004."""
     staff = ctx.lookups.staff
     if staff is None:
         return missing_lookup(ctx, table, column, "master")
+    index = staff_index(staff)
+    if not index:
+        return empty_lookup(ctx, table, column, "staff")
     values = table.data[column]
     has = filled(table, column)
-    index = staff_index(staff)
     pos = np.array([index.get(v, -1) if v is not None else -1 for v in values.tolist()], dtype=np.int64)
     out = ctx.flag("STF001", table, has & (pos < 0), column)
-    known = has & (pos >= 0)
+    found = pos >= 0
+    known = has & found
     if on_duty_at is not None:
         columns = [on_duty_at] if isinstance(on_duty_at, str) else list(on_duty_at)
         when = pd.Series(np.full(len(table), np.datetime64("NaT"), dtype="datetime64[s]"))
         for c in reversed(columns):
             when = table.data[c].where(table.data[c].notna(), when)
-        left = staff["离职日期"].to_numpy(dtype="datetime64[s]")
-        left_at = np.where(pos >= 0, left[np.clip(pos, 0, None)], np.datetime64("NaT"))
+        left_at = np.full(len(table), np.datetime64("NaT"), dtype="datetime64[s]")
+        left_at[found] = staff["离职日期"].to_numpy(dtype="datetime64[s]")[pos[found]]
         day = when.to_numpy(dtype="datetime64[s]").astype("datetime64[D]")
         after = known & (day > left_at.astype("datetime64[D]"))
         out += ctx.flag(
             "STF002", table, after, column, left=left_at, day=day
         )
     if post is not None:
-        posts = staff["岗位"].to_numpy(dtype=object)
-        actual = np.where(pos >= 0, posts[np.clip(pos, 0, None)], None)
+        actual = np.full(len(table), None, dtype=object)
+        actual[found] = staff["岗位"].to_numpy(dtype=object)[pos[found]]
         out += ctx.flag("STF003", table, known & (actual != post), column, post=list(actual))
     return out
 
@@ -92,6 +112,8 @@ def check_customer_codes(ctx: Context, table: Table, column: str, customers: Map
     """REF001: a customer code that is not in the customer archive."""
     if customers is None:
         return missing_lookup(ctx, table, column, "customers")
+    if not customers:
+        return empty_lookup(ctx, table, column, "customers")
     codes = table.data[column]
     unknown = filled(table, column) & ~codes.isin(list(customers)).to_numpy()
     return ctx.flag("REF001", table, unknown, column)
@@ -102,6 +124,8 @@ def check_callin_ids(ctx: Context, table: Table, column: str) -> list[Problem]:
     ids = ctx.lookups.callin_ids
     if ids is None:
         return missing_lookup(ctx, table, column, "callins")
+    if not ids:
+        return empty_lookup(ctx, table, column, "callins")
     unknown = filled(table, column) & ~table.data[column].isin(list(ids)).to_numpy()
     return ctx.flag("REF002", table, unknown, column)
 

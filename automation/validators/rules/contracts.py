@@ -14,11 +14,28 @@ from ..schemas import uniqueness_key
 from .common import check_customer_codes, required_when
 
 
+def notice_due(data: pd.DataFrame, notice_days: int) -> pd.Series:
+    """The last day an expiry notice is in time (第十九条「期满前一个月」, settings contracts.notice_days): that many
+    days before 到期日期, but never before 开始日期 — a contract shorter than that is in time on its first day."""
+    due = data["到期日期"] - pd.Timedelta(days=int(notice_days))
+    return due.mask(data["开始日期"] > due, data["开始日期"])
+
+
+def late_notice(data: pd.DataFrame, notice_days: int) -> np.ndarray:
+    """Rows whose expiry notice went out after :func:`notice_due` but by the expiry (later still is CON003). The
+    续约提醒 job marks the same rows."""
+    notice = data["到期通知日期"]
+    return ((notice > notice_due(data, notice_days)) & (notice <= data["到期日期"])).to_numpy(dtype=bool)
+
+
 def period(ctx: Context) -> Iterable[Problem]:
     t = ctx.table("保养合同")
     d = t.data
     yield from ctx.flag("CON001", t, (d["到期日期"] <= d["开始日期"]).to_numpy(), "到期日期")
     yield from ctx.flag("CON003", t, (d["到期通知日期"] > d["到期日期"]).to_numpy(), "到期通知日期")
+    days = int(ctx.settings.notice_days)
+    yield from ctx.flag("CON007", t, late_notice(d, days), "到期通知日期", notice=d["到期通知日期"], days=days,
+                        due=notice_due(d, days))
 
 
 def customer(ctx: Context) -> Iterable[Problem]:

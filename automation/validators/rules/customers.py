@@ -9,6 +9,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from ...patterns import describe
 from ...problems import Problem
 from ...registers.customers import SITE_CHECKS
 from ...registers.model import Kind
@@ -26,7 +27,10 @@ def code_format(ctx: Context) -> Iterable[Problem]:
     t = ctx.table("客户")
     pattern = re.compile(ctx.settings.code_pattern)
     wrong = [v is not None and not pattern.search(v) for v in t.data["客户代码"].tolist()]
-    yield from ctx.flag("CUS001", t, np.array(wrong, dtype=bool), "客户代码", pattern=ctx.settings.code_pattern)
+    # Clerks do not read regular expressions: the pattern is said in words (or by an example that matches).
+    expected = describe(ctx.settings.code_pattern)
+    yield from ctx.flag("CUS001", t, np.array(wrong, dtype=bool), "客户代码", expected=expected.zh,
+                        expected_en=expected.en)
 
 
 def important_customers(ctx: Context) -> Iterable[Problem]:
