@@ -121,9 +121,10 @@ def print_reports(
         return
     en = lang == "en"
     for report in reports:
-        title = f"{report.name}  [dim]{report.register or ''} {report.branch or ''}[/dim]"
+        title = f"{escape(report.name)}  [dim]{report.register or ''} {escape(report.branch or '')}[/dim]"
         if report.error_zh:
-            console.print(f"[bold red]✗[/] {title}: {report.error(lang)}")
+            # One line however long (the terminal may fold it); the message is text, never markup.
+            console.print(f"[bold red]✗[/] {title}: {escape(report.error(lang) or '')}", soft_wrap=True)
             continue
         mark = "[red]✗[/]" if report.errors else ("[yellow]![/]" if report.warnings else "[green]✓[/]")
         counts = (

@@ -22,7 +22,7 @@ from .registers.model import normalise_header
 from .root import Source, branch_of, discover, is_ignored, recognise, unit_folders
 from .settings import Settings
 from .validators.context import CONTRACT_LOOKUP, Lookups
-from .xlsx.read import RawWorkbook, UnusableWorkbook, cannot_read, gc_paused, open_workbook
+from .xlsx.read import RawWorkbook, SheetTooLarge, UnusableWorkbook, cannot_read, gc_paused, open_workbook
 from .xlsx.table import Table, build_table, header_score
 
 
@@ -75,7 +75,10 @@ def read_tables(raw: RawWorkbook, register: Register, name: str) -> dict[str, Ta
 def _sheet_by_headers(raw: RawWorkbook, model: SheetModel, candidates: list[str]) -> str | None:
     best, best_score = None, 0.0
     for sheet in candidates:
-        score = header_score(raw.rows(sheet), model)
+        try:
+            score = header_score(raw.rows(sheet), model)
+        except SheetTooLarge:
+            continue  # an oversized sheet of staff's own is not a register sheet (and is left alone)
         if score > best_score:
             best, best_score = sheet, score
     return best if best_score >= 0.5 else None
@@ -136,7 +139,7 @@ class Deployment:
     def _read(self, source: Source) -> LoadedWorkbook:
         loaded = LoadedWorkbook(source=source)
         try:
-            raw = open_workbook(source.path)
+            raw = open_workbook(source.path, self.settings.max_rows)
         except UnusableWorkbook as exc:
             loaded.error = exc
             loaded.sha256 = _file_hash(source.path)  # so an unusable file is not read again until it changes

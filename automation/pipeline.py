@@ -15,7 +15,7 @@ from typing import Any
 
 from .deployment import Deployment, LoadedWorkbook
 from .jobs import JobInput, ResultTable, make_calendar, run_jobs, to_result_sheet
-from .problems import Problem, Severity
+from .problems import Problem, Severity, cap_problems, count, counts_by_code
 from .root import find_root, is_ignored
 from .settings import Settings, load_settings
 from .state import Record, State, StateError
@@ -49,11 +49,12 @@ class WorkbookReport:
 
     @property
     def errors(self) -> int:
-        return sum(1 for p in self.problems if p.severity == Severity.ERROR)
+        """Error findings, each summary counting for all it stands for."""
+        return count(self.problems, Severity.ERROR)
 
     @property
     def warnings(self) -> int:
-        return sum(1 for p in self.problems if p.severity == Severity.WARNING)
+        return count(self.problems, Severity.WARNING)
 
     def error(self, lang: str = "zh") -> str | None:
         return self.error_en if lang == "en" else self.error_zh
@@ -64,6 +65,7 @@ class WorkbookReport:
             "register": self.register,
             "branch": self.branch,
             "problems": [p.to_json(lang) for p in self.problems],
+            "counts": counts_by_code(self.problems),
             "results": {
                 "sheets": list(self.result_sheets),
                 "written": self.written,
@@ -71,6 +73,20 @@ class WorkbookReport:
             },
             "error": self.error(lang),
         }
+
+
+# 校验结果 never lists more rows than this, whatever the number of kinds of problem (§12: bounded output).
+MAX_LISTED_PROBLEMS = 10_000
+
+
+def capped(problems: list[Problem], per_kind: int) -> list[Problem]:
+    """Problems with at most ``per_kind`` listed per kind, fewer when so many kinds would still list more than
+    MAX_LISTED_PROBLEMS (each kind keeps at least 10)."""
+    problems = cap_problems(problems, per_kind)
+    while len(problems) > MAX_LISTED_PROBLEMS and per_kind > 10:
+        per_kind = max(10, per_kind // 2)
+        problems = cap_problems(problems, per_kind)
+    return problems
 
 
 def check_workbook(deployment: Deployment, loaded: LoadedWorkbook) -> WorkbookReport:
@@ -102,6 +118,7 @@ def check_workbook(deployment: Deployment, loaded: LoadedWorkbook) -> WorkbookRe
     report.results = run_jobs(JobInput.of(ctx, calendar))
     for result in report.results:
         report.problems.extend(result.problems)
+    report.problems = capped(report.problems, ctx.settings.problems_per_kind)
     report.result_sheets = [CHECK_SHEET, *(r.name for r in report.results)]
     return report
 

@@ -40,20 +40,22 @@ class Settings:
     language: str = "zh"
     history_keep: int = 20
     stale_lock_hours: float = 12
+    max_rows: int = 200_000  # a register sheet longer than this is refused in one line (§12's memory bar)
+    problems_per_kind: int = 200  # findings listed one by one per (sheet, code, column); the rest summed up
     source: Path | None = field(default=None, compare=False)
 
 
-def _number(value: Any, key: str, *, minimum: float, integer: bool = False) -> float:
+def _number(value: Any, key: str, *, minimum: float, maximum: float | None = None, integer: bool = False) -> float:
     ok = isinstance(value, int | float) and not isinstance(value, bool) and value >= minimum
+    ok = ok and (maximum is None or value <= maximum)
     if ok and integer:
         ok = float(value).is_integer()
     if not ok:
         form = "整数" if integer else "数字"
         form_en = "an integer" if integer else "a number"
-        raise SettingsError(
-            f"设置 {key} 应为不小于 {minimum:g} 的{form}，实为 {value!r}",
-            f"setting {key} must be {form_en} >= {minimum:g}, got {value!r}",
-        )
+        span = f"{minimum:g}–{maximum:g} 的" if maximum is not None else f"不小于 {minimum:g} 的"
+        span_en = f"from {minimum:g} to {maximum:g}" if maximum is not None else f">= {minimum:g}"
+        raise SettingsError(f"设置 {key} 应为{span}{form}，实为 {value!r}", f"setting {key} must be {form_en} {span_en}, got {value!r}")
     return int(value) if integer else float(value)
 
 
@@ -107,6 +109,10 @@ _SCHEMA: dict[str, dict[str, tuple[str, Any]]] = {
         "history_keep": ("history_keep", lambda v, k: _number(v, k, minimum=1, integer=True)),
     },
     "watch": {"stale_lock_hours": ("stale_lock_hours", lambda v, k: _number(v, k, minimum=0.1))},
+    "limits": {
+        "max_rows": ("max_rows", lambda v, k: _number(v, k, minimum=1, maximum=1_048_575, integer=True)),
+        "problems_per_kind": ("problems_per_kind", lambda v, k: _number(v, k, minimum=1, maximum=100_000, integer=True)),
+    },
 }
 
 

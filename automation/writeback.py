@@ -53,7 +53,7 @@ def check_sheet(problems: Sequence[Problem], *, rows_checked: int, as_of: dt.dat
             where = Link(text=p.cell or p.sheet, sheet=p.sheet, cell=target)
         rows.append(
             [n, "错误" if p.severity == Severity.ERROR else "警告", p.code, p.sheet or "", where, p.column or "",
-             _as_text(p.value), p.message_zh, p.article, p.message_en]
+             _as_text(p.value), p.message("zh"), p.article, p.message("en")]
         )
         fills.append(ERROR_FILL if p.severity == Severity.ERROR else WARNING_FILL)
     return ResultSheet(

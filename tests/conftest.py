@@ -11,6 +11,14 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+# Hooks: with AUTOMATION_REQUIRE_ALL=1 a skip fails; platform-only tests are deselected, not skipped.
+from skip_policy import (  # noqa: F401 - pytest finds hooks by name in conftest
+    pytest_collection_modifyitems,
+    pytest_configure,
+    pytest_make_collect_report,
+    pytest_runtest_makereport,
+)
+
 AS_OF = dt.datetime(2026, 11, 27, 16, 0)  # a Friday afternoon
 
 

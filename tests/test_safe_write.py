@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from unprivileged import privileged, run_unprivileged
 from watching import excel_owner_file
 
 from automation.xlsx import safe_write as sw
@@ -272,10 +273,11 @@ def test_disk_full_while_writing_temp(book: Path, history: Path, monkeypatch) ->
     assert book.read_bytes() == ORIGINAL and leftovers(book.parent) == [] and history_files(history) == []
 
 
-@pytest.mark.skipif(
-    sys.platform == "win32" or os.geteuid() == 0, reason="root (or Windows) ignores chmod 0o555"
-)
-def test_read_only_folder_real(book: Path, history: Path) -> None:
+@pytest.mark.only_on("linux", "darwin", "freebsd")  # Windows ignores a folder's read-only attribute
+def test_read_only_folder_real(book: Path, history: Path, request: pytest.FixtureRequest) -> None:
+    if privileged():  # root writes into a 0555 folder: the real test runs again without root's powers
+        run_unprivileged(request)
+        return
     book.parent.chmod(0o555)
     try:
         with pytest.raises(WriteBackError) as info:
@@ -562,7 +564,7 @@ def test_owner_and_mode_are_kept(book: Path, history: Path) -> None:
     assert (st_after.st_uid, st_after.st_gid, stat.S_IMODE(st_after.st_mode)) == (1234, 2345, 0o664)
 
 
-@pytest.mark.skipif(not hasattr(os, "chown"), reason="POSIX owners")
+@pytest.mark.only_on("linux", "darwin", "freebsd")  # POSIX owners
 def test_owner_that_cannot_be_kept_is_not_written(book: Path, history: Path, monkeypatch) -> None:
     real_stat = os.stat
 

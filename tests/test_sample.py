@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from python_calamine import CalamineWorkbook
 
+from automation import pipeline
 from automation.calendar import WorkCalendar
 from automation.catalogue import RULES
 from automation.registers import REGISTERS
@@ -274,7 +275,6 @@ def reported(reports: list, root: Path) -> set[tuple[str, str, str | None, str]]
 
 
 def test_validation_reports_exactly_the_planted_mistakes(sample: tuple[Path, list[PlantedMistake]]) -> None:
-    pipeline = pytest.importorskip("automation.pipeline")
     root, planted = sample
     reports = pipeline.validate_root(root, as_of=AS_OF)
     assert not [r.name for r in reports if r.error_zh]
@@ -288,7 +288,6 @@ def test_validation_reports_exactly_the_planted_mistakes(sample: tuple[Path, lis
 
 
 def test_clean_sample_has_no_problem_at_all(clean: Path) -> None:
-    pipeline = pytest.importorskip("automation.pipeline")
     reports = pipeline.validate_root(clean, as_of=AS_OF)
     assert len(reports) == len(layout(clean))
     problems = [(r.name, p.cell, p.code, p.message_zh) for r in reports for p in r.problems if p.code != "CLD001"]
@@ -301,7 +300,6 @@ def test_clean_sample_has_no_problem_at_all(clean: Path) -> None:
     (dt.datetime(2027, 2, 20, 10, 0), ("服务中心", "慈溪分公司")),
 ])
 def test_other_dates_and_branches(tmp_path: Path, as_of: dt.datetime, branches: tuple[str, ...]) -> None:
-    pipeline = pytest.importorskip("automation.pipeline")
     planted = build_sample(tmp_path, as_of=as_of, rows=20, seed=3, branches=branches)
     want = {key(m) for m in planted} | calendar_reminders(as_of, branches)
     assert reported(pipeline.validate_root(tmp_path, as_of=as_of), tmp_path) == want
@@ -327,7 +325,6 @@ def test_callins_workbook_for_benchmarks(tmp_path: Path) -> None:
     again = tmp_path / "again.xlsx"
     write_callins_workbook(again, 400, as_of=AS_OF, seed=2)
     assert values(again) == values(path)
-    pipeline = pytest.importorskip("automation.pipeline")
     reports = pipeline.validate_paths([path], as_of=AS_OF)
     # clean data; only the absent staff list can be reported
     assert {p.code for r in reports for p in r.problems} <= {"REF003"}

@@ -99,15 +99,38 @@ def opened_files(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     opened: list[Path] = []
     real = deployment_module.open_workbook
 
-    def counting(path: Path):  # noqa: ANN202
+    def counting(path: Path, *args: object):  # noqa: ANN202
         opened.append(Path(path))
-        return real(path)
+        return real(path, *args)
 
     monkeypatch.setattr(deployment_module, "open_workbook", counting)
     return opened
 
 
 # ---------------------------------------------------------------------------------------------- 总览 figures
+
+
+def contracts_ending_within_30_days(register: Path) -> int:
+    """Open contracts (renewal undecided) ending 0 to 30 days after AS_OF, counted from the 保养合同 sheet as staff
+    typed it: not from 续约提醒 or any other sheet the product wrote."""
+    rows = sheet(register, "保养合同")
+    header_at = next(i for i, r in enumerate(rows) if "合同编号" in r)
+    at = {str(h): i for i, h in enumerate(rows[header_at])}
+    count = 0
+    for r in rows[header_at + 1 :]:
+        if r[at["合同状态"]] in ("已续约", "已终止") or r[at["续约结果"]] in ("已续约", "不续约"):
+            continue
+        expiry = r[at["到期日期"]]
+        if isinstance(expiry, str):  # typed as text, e.g. 2026/12/01; unreadable ones are not counted
+            try:
+                expiry = dt.date.fromisoformat(expiry.strip().replace("/", "-"))
+            except ValueError:
+                continue
+        if isinstance(expiry, dt.datetime):
+            expiry = expiry.date()
+        if isinstance(expiry, dt.date) and 0 <= (expiry - AS_OF.date()).days <= 30:
+            count += 1
+    return count
 
 
 def expected_figures(root: Path, folder: str) -> dict[str, object]:
@@ -150,7 +173,7 @@ def expected_figures(root: Path, folder: str) -> dict[str, object]:
         figures["逾期维修"] = len(table(items, "逾期维修"))
     contracts = by_name.get("保养合同.xlsx")
     if contracts:
-        figures["30天内到期合同"] = sum(0 <= r["剩余天数"] <= 30 for r in table(contracts, "续约提醒"))  # type: ignore[operator]
+        figures["30天内到期合同"] = contracts_ending_within_30_days(contracts)
     worklog = by_name.get("技术员工作日报表.xlsx")
     if worklog:
         days = [r for r in table(worklog, "服务主任日报") if r["技术员"] == "合计"]
@@ -195,7 +218,9 @@ def test_each_count_is_the_number_of_rows_of_its_detail_sheet(company: Path) -> 
     late = Counter(r["分公司"] for r in late_rows if r["状态"] == "超时")
     waiting = Counter(r["分公司"] for r in table(path, "次日优先派工"))
     overdue = Counter(r["分公司"] for r in table(path, "逾期维修"))
-    soon = Counter(r["分公司"] for r in table(path, "续约提醒") if r["30天内到期"] == "是")
+    marked = Counter(r["分公司"] for r in table(path, "续约提醒") if r["30天内到期"] == "是")
+    # Counted from the registers as typed, not from the summary's own 30天内到期 column.
+    soon = Counter({f: contracts_ending_within_30_days(company / f / "保养合同.xlsx") for f in BRANCHES})
     problems = table(path, "校验问题")
     errors = Counter(r["分公司"] for r in problems if r["级别"] == "错误")
     warnings = Counter(r["分公司"] for r in problems if r["级别"] == "警告")
@@ -204,6 +229,7 @@ def test_each_count_is_the_number_of_rows_of_its_detail_sheet(company: Path) -> 
         assert (row[OPEN_LATE], row[LATE], row["未派工"], row["逾期维修"], row["30天内到期合同"]) == (
             open_late[folder], late[folder], waiting[folder], overdue[folder], soon[folder])  # fmt: skip
         assert (row["校验错误"], row["校验警告"]) == (errors[folder], warnings[folder])
+        assert marked[folder] == soon[folder]
     # 超时明细 holds exactly the two figures: open overdue calls of any month, and the month's late arrivals
     assert {r["状态"] for r in late_rows} <= {"未到达(已超时)", "超时"} and open_late and late
     assert all(MONTH <= r["来电时间"] <= AS_OF for r in late_rows if r["状态"] == "超时")  # type: ignore[operator]

@@ -65,7 +65,8 @@ def test_read_only_register_is_not_written_until_it_is_writable(root: Path, src:
     wait_for(lambda: written_from(root, book, content), what="written once writable")
     assert "校验结果" in sheets(book)
     assert stat.S_IMODE(book.stat().st_mode) == 0o640 and book.stat().st_uid == owner
-    assert watcher.waiting_for(book) is None
+    # The state is recorded before the watcher clears its wait list: give it the moment it takes.
+    wait_for(lambda: watcher.waiting_for(book) is None, what="the wait list cleared")
 
 
 def test_disk_full_is_retried_with_back_off_until_it_clears(
@@ -90,7 +91,8 @@ def test_disk_full_is_retried_with_back_off_until_it_clears(
     wait_for(lambda: log_text(root).count("磁盘空间不足") >= 2, what="a retry that still found the disk full")
     full["on"] = False  # space freed; no new save
     wait_for(lambda: written_from(root, book, content), what="written after the disk was cleared")
-    assert watcher.waiting_for(book) is None
+    # The state is recorded before the watcher clears its wait list: give it the moment it takes.
+    wait_for(lambda: watcher.waiting_for(book) is None, what="the wait list cleared")
 
 
 def test_state_database_that_cannot_be_written_is_said_plainly_and_retried(
@@ -190,7 +192,8 @@ def test_a_stale_lock_is_named_with_the_command_that_clears_it(
     assert f'automation unlock "{book}"' in log_text(root)
     assert main(["unlock", str(book)]) == 0
     wait_for(lambda: written_from(root, book, content), what="written once the stale lock is cleared")
-    assert watcher.waiting_for(book) is None
+    # The state is recorded before the watcher clears its wait list: give it the moment it takes.
+    wait_for(lambda: watcher.waiting_for(book) is None, what="the wait list cleared")
 
 
 def test_summary_log_tells_the_truth_and_an_unwritable_summary_is_retried(

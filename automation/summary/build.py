@@ -214,7 +214,7 @@ def problem_rows(
     rows, fills = [], []
     book = Link(name, file=target)
     for p in ordered:
-        value, zh, en = _value_cell(p.value), p.message_zh, p.message_en
+        value, zh, en = _value_cell(p.value), p.message("zh"), p.message("en")
         if (p.column or "") in SENSITIVE_COLUMNS and value is not None:
             for secret in {str(p.value), display_value(p.value)} - {""}:
                 zh, en = zh.replace(secret, HIDDEN), en.replace(secret, HIDDEN)

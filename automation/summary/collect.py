@@ -132,8 +132,9 @@ def fee_errors(table: Table, problems: Iterable[Problem]) -> np.ndarray:
     """Rows of the call-in table whose 服务费 cell has an error (validation's, e.g. CAL012 a charged C call) or
     could not be read."""
     rows = {
-        p.row for p in problems
-        if p.severity == Severity.ERROR and p.column == FEE and p.sheet == table.sheet and p.row is not None
+        r for p in problems
+        if p.severity == Severity.ERROR and p.column == FEE and p.sheet == table.sheet
+        for r in p.rows()  # a summary of many fee errors stands for all their rows
     }  # fmt: skip
     return np.isin(table.excel_rows, list(rows)) | table.bad[FEE]
 

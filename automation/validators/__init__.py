@@ -1,7 +1,9 @@
 """Validation of one register workbook: structure, values, column schemas, then the register's rule functions.
 
 Every step adds problems to one list. A rule function that crashes becomes one SYS001 problem and the others
-still run, so one broken rule never hides the rest of the report.
+still run, so one broken rule never hides the rest of the report. Each step lists at most
+``settings.problems_per_kind`` findings of a kind and sums up the rest (:func:`automation.problems.cap_problems`
+makes sure of it for the whole list, whatever a rule returned).
 """
 
 from __future__ import annotations
@@ -12,10 +14,10 @@ import numpy as np
 import pandas as pd
 
 from ..catalogue import problem
-from ..problems import Problem
+from ..problems import Problem, cap_problems, summarised
 from ..registers.model import Kind
 from ..xlsx.table import Table, column_letter
-from .context import Context, cell_problem
+from .context import Context, cell_problems
 from .rules import RULES
 from .schemas import check_columns, uniqueness_key
 
@@ -38,16 +40,21 @@ def structure_problems(table: Table) -> list[Problem]:
     return out
 
 
-def type_problems(table: Table) -> list[Problem]:
-    out = []
+def type_problems(table: Table, limit: int) -> list[Problem]:
+    """Cells that could not be read as their column's type, at most ``limit`` listed per code and column."""
+    out: list[Problem] = []
     for header, errors in table.errors.items():
         if header not in table.columns:
             continue
-        out += [cell_problem(code, table, header, i, **params) for i, (code, params) in sorted(errors.items())]
+        by_code: dict[str, list[int]] = {}
+        for i in sorted(errors):
+            by_code.setdefault(errors[i][0], []).append(i)
+        for code, rows in by_code.items():
+            out += cell_problems(code, table, header, rows, limit, lambda i, e=errors: e[i][1])
     return out
 
 
-def midnight_problems(table: Table) -> list[Problem]:
+def midnight_problems(table: Table, limit: int) -> list[Problem]:
     """TYP013: a date-time at exactly 00:00 is read as such (its cell shows a time), but it is far more often a
     date typed into a date-time cell without its time than a call at midnight: a warning, not an error."""
     out = []
@@ -57,11 +64,11 @@ def midnight_problems(table: Table) -> list[Problem]:
         values = pd.to_datetime(table.data[column.header], errors="coerce")
         midnight = (values.notna() & (values.dt.hour == 0) & (values.dt.minute == 0)).to_numpy()
         midnight = midnight & ~table.bad[column.header]
-        out += [cell_problem("TYP013", table, column.header, i) for i in np.flatnonzero(midnight).tolist()]
+        out += cell_problems("TYP013", table, column.header, np.flatnonzero(midnight).tolist(), limit)
     return out
 
 
-def unique_together_problems(table: Table) -> list[Problem]:
+def unique_together_problems(table: Table, limit: int) -> list[Problem]:
     out = []
     for columns in table.model.unique_together:
         if not all(c in table.columns for c in columns) or not len(table):
@@ -76,21 +83,23 @@ def unique_together_problems(table: Table) -> list[Problem]:
             if complete[i]:
                 first.setdefault(key, int(table.excel_rows[i]))
         last = columns[-1]
-        for i in np.flatnonzero(dup).tolist():
+        rows = np.flatnonzero(dup).tolist()
+        for n, i in enumerate(rows[: limit + 1] if len(rows) > limit + 1 else rows):
             key = tuple(keys.iloc[i])
-            out.append(
-                problem(
-                    "COL005",
-                    workbook=table.workbook,
-                    sheet=table.sheet,
-                    cell=table.cell(last, i),
-                    row=int(table.excel_rows[i]),
-                    column=last,
-                    value=table.value(last, i),
-                    columns="+".join(columns),
-                    other=str(first[key]),
-                )
+            found = problem(
+                "COL005",
+                workbook=table.workbook,
+                sheet=table.sheet,
+                cell=table.cell(last, i),
+                row=int(table.excel_rows[i]),
+                column=last,
+                value=table.value(last, i),
+                columns="+".join(columns),
+                other=str(first[key]),
             )
+            if n == limit and len(rows) > limit + 1:
+                found = summarised(found, table.excel_rows[rows[limit + 1 :]].tolist())
+            out.append(found)
     return out
 
 
@@ -106,21 +115,25 @@ def unique_across_files(ctx: Context, table: Table) -> list[Problem]:
             for key in uniqueness_key(other.data[column.header], column.kind).dropna().tolist():
                 seen.setdefault(key, other.workbook)
         keys = uniqueness_key(table.data[column.header], column.kind).tolist()
-        for i, key in enumerate(keys):
-            if key is not None and key in seen and not table.bad[column.header][i]:
-                out.append(cell_problem("COL006", table, column.header, i, file=seen[key]))
+        bad = table.bad[column.header]
+        rows = [i for i, key in enumerate(keys) if key is not None and key in seen and not bad[i]]
+        files = {i: seen[keys[i]] for i in rows[: ctx.settings.problems_per_kind + 1]}
+        out += cell_problems(
+            "COL006", table, column.header, rows, ctx.settings.problems_per_kind, lambda i, f=files: {"file": f[i]}
+        )
     return out
 
 
 def validate(ctx: Context) -> list[Problem]:
     """All problems of one register workbook."""
     problems: list[Problem] = []
+    limit = ctx.settings.problems_per_kind
     for table in ctx.tables.values():
         problems += structure_problems(table)
-        problems += type_problems(table)
-        problems += midnight_problems(table)
-        problems += check_columns(table, ctx.as_of)
-        problems += unique_together_problems(table)
+        problems += type_problems(table, limit)
+        problems += midnight_problems(table, limit)
+        problems += check_columns(table, ctx.as_of, limit)
+        problems += unique_together_problems(table, limit)
         problems += unique_across_files(ctx, table)
     for rule in RULES[ctx.register.key]:
         try:
@@ -131,4 +144,4 @@ def validate(ctx: Context) -> list[Problem]:
             problems.append(
                 problem("SYS001", workbook=ctx.workbook, rule=f"{rule.__module__.rsplit('.', 1)[-1]}.{rule.__name__}", error=detail)
             )
-    return problems
+    return cap_problems(problems, limit)

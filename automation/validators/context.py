@@ -1,20 +1,22 @@
 """What a rule function sees: the workbook's tables, the lookups from other registers, settings and as-of time.
 
 Rules are plain functions ``rule(ctx) -> Iterable[Problem]``. :meth:`Context.flag` turns a boolean row mask into
-problems at one column's cells, so a rule is usually a few lines of vectorised pandas.
+problems at one column's cells, so a rule is usually a few lines of vectorised pandas. It lists at most
+``settings.problems_per_kind`` of them and sums up the rest in one problem (:func:`cell_problems`), so an
+error-dense sheet never makes a problem object per cell.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from ..catalogue import problem
-from ..problems import Problem
+from ..problems import Problem, summarised
 from ..registers import Register
 from ..settings import Settings
 from ..xlsx.table import Table
@@ -81,7 +83,32 @@ class Context:
         (they already have their problem).
         """
         rows = np.flatnonzero(np.asarray(mask, dtype=bool) & ~table.bad[column])
-        return [cell_problem(code, table, column, i, **{k: _at(v, i) for k, v in params.items()}) for i in rows.tolist()]
+        return cell_problems(
+            code, table, column, rows.tolist(), self.settings.problems_per_kind,
+            lambda i: {k: _at(v, i) for k, v in params.items()},
+        )  # fmt: skip
+
+
+def cell_problems(
+    code: str,
+    table: Table,
+    column: str,
+    rows: Sequence[int],
+    limit: int,
+    per_row: Callable[[int], dict[str, object]] | None = None,
+    **params: object,
+) -> list[Problem]:
+    """Problems of ``code`` at ``column``'s cells of data rows ``rows``: the first ``limit`` one by one, the rest
+    as one summary at the first of them (only the listed ones and that one are ever built)."""
+    def one(i: int) -> Problem:
+        return cell_problem(code, table, column, i, **(per_row(i) if per_row else {}), **params)
+
+    if len(rows) <= limit + 1:
+        return [one(i) for i in rows]
+    out = [one(i) for i in rows[:limit]]
+    rest = rows[limit:]
+    out.append(summarised(one(rest[0]), table.excel_rows[list(rest[1:])].tolist()))
+    return out
 
 
 def cell_problem(code: str, table: Table, column: str, i: int, **params: object) -> Problem:

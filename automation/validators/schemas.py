@@ -1,9 +1,11 @@
 """Column-level checks as pandera schemas, built from the register model.
 
-For every column of a sheet model the schema says: required (not null), unique (after normalisation for text),
-numeric bounds and "not in the future". Validation is lazy, so every failing cell is collected; each failure is
-turned into a problem at its cell. Cells that could not be read at all already have a type problem and are not
-blamed again here.
+For every column of a sheet model the schema says: unique (after normalisation for text), numeric bounds and "not
+in the future". Validation is lazy, so every failing cell is collected; each failure is turned into a problem at its
+cell. Cells that could not be read at all already have a type problem and are not blamed again here.
+
+"Required" is not a pandera check: the table already knows its blank cells, and an error-dense sheet (50,000 rows
+with one column filled) would make pandera build a failure-case row for every blank cell of every required column.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import pandera.pandas as pa
 from ..problems import Problem
 from ..registers.model import TEXT_KINDS, Column, Kind, SheetModel
 from ..xlsx.table import Table
-from .context import cell_problem
+from .context import cell_problems
 
 # Check names in the schema -> catalogue code.
 REQUIRED, UNIQUE, RANGE, FUTURE = "COL001", "COL002", "COL003", "COL004"
@@ -65,7 +67,7 @@ def _column_schema(col: Column, as_of: np.datetime64) -> pa.Column:
         checks.append(
             pa.Check(lambda s, kind=col.kind: ~uniqueness_key(s, kind).duplicated(keep="first"), name=UNIQUE)
         )
-    return pa.Column(None, checks=checks, nullable=not col.required, required=True, coerce=False)
+    return pa.Column(None, checks=checks, nullable=True, required=True, coerce=False)
 
 
 _SCHEMAS: dict[tuple[int, str], pa.DataFrameSchema] = {}
@@ -82,28 +84,35 @@ def sheet_schema(model: SheetModel, as_of_minute: str) -> pa.DataFrameSchema:
     return _SCHEMAS[key]
 
 
-def check_columns(table: Table, as_of: dt.datetime) -> list[Problem]:
-    """Problems of the column-level checks for one table (absent columns and unreadable cells are skipped)."""
+def check_columns(table: Table, as_of: dt.datetime, limit: int) -> list[Problem]:
+    """Problems of the column-level checks for one table (absent columns and unreadable cells are skipped), at
+    most ``limit`` listed per check and column."""
     if not len(table):
         return []
+    problems: list[Problem] = []
+    for col in table.model.columns:
+        if col.required and col.header in table.columns:
+            rows = np.flatnonzero(table.blank[col.header] & ~table.bad[col.header]).tolist()
+            problems += _to_problems(table, col.header, REQUIRED, rows, limit)
     schema = sheet_schema(table.model, as_of.isoformat(timespec="minutes"))
     try:
         schema.validate(table.data, lazy=True)
         failures = None
     except pa.errors.SchemaErrors as exc:
         failures = exc.failure_cases
-    problems: list[Problem] = []
     if failures is not None and len(failures):
         failures = failures[failures["index"].notna()]
         failures = failures.assign(check_number=failures["check_number"].fillna(-1).astype(int))
-        for (header, check, number), group in failures.groupby(["column", "check", "check_number"], sort=False):
+        for (header, number), group in failures.groupby(["column", "check_number"], sort=False):
+            if number < 0:
+                continue  # not a check of ours (every column is nullable and present)
             column = schema.columns[str(header)]
-            code = REQUIRED if check == "not_nullable" else column.checks[number].name
-            problems.extend(_to_problems(table, str(header), code, group["index"].astype(int).tolist()))
+            code = column.checks[number].name
+            problems.extend(_to_problems(table, str(header), code, group["index"].astype(int).tolist(), limit))
     return problems
 
 
-def _to_problems(table: Table, header: str, code: str, rows: list[int]) -> list[Problem]:
+def _to_problems(table: Table, header: str, code: str, rows: list[int], limit: int) -> list[Problem]:
     if header not in table.columns:
         return []  # an absent column is reported once, at the header
     col = table.model.column(header)
@@ -118,11 +127,9 @@ def _to_problems(table: Table, header: str, code: str, rows: list[int]) -> list[
         for i, key in enumerate(keys):
             if key is not None and key not in first_seen:
                 first_seen[key] = int(table.excel_rows[i])
-    out = []
-    for i in rows:
-        if bad[i]:
-            continue
-        if code == UNIQUE:
-            params["other"] = str(first_seen.get(keys[i], ""))
-        out.append(cell_problem(code, table, header, i, **params))
-    return out
+    rows = [i for i in rows if not bad[i]]
+
+    def per_row(i: int) -> dict[str, object]:
+        return {"other": str(first_seen.get(keys[i], ""))} if code == UNIQUE else {}
+
+    return cell_problems(code, table, header, rows, limit, per_row, **params)

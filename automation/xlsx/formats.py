@@ -92,17 +92,27 @@ def _targets(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
     return out
 
 
+def _workbook_part(zf: zipfile.ZipFile) -> str:
+    root_rels = _targets(zf, "")  # _rels/.rels
+    return next((p for t, p in root_rels.values() if t.endswith("/officeDocument")), "xl/workbook.xml")
+
+
+def sheet_part(zf: zipfile.ZipFile, sheet: str) -> str | None:
+    """The part (``xl/worksheets/sheet1.xml``) of the sheet named ``sheet`` in an open xlsx package, if any."""
+    workbook = _workbook_part(zf)
+    rels = _targets(zf, workbook)
+    for element in _xml(zf, workbook).iter("{*}sheet"):
+        if element.get("name") == sheet:
+            rid = next((v for k, v in element.attrib.items() if k.endswith("}id")), None)
+            return rels.get(rid or "", ("", None))[1]
+    return None
+
+
 def _xlsx(data: bytes, sheet: str, cells: Collection[Cell]) -> set[Cell]:
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        root_rels = _targets(zf, "")  # _rels/.rels
-        workbook = next((p for t, p in root_rels.values() if t.endswith("/officeDocument")), "xl/workbook.xml")
+        workbook = _workbook_part(zf)
         rels = _targets(zf, workbook)
-        part = None
-        for element in _xml(zf, workbook).iter("{*}sheet"):
-            if element.get("name") == sheet:
-                rid = next((v for k, v in element.attrib.items() if k.endswith("}id")), None)
-                part = rels.get(rid or "", ("", None))[1]
-                break
+        part = sheet_part(zf, sheet)
         styles = next((p for t, p in rels.values() if t.endswith("/styles")), None)
         if part is None or styles is None:
             return set()

@@ -7,6 +7,9 @@ by its content (:mod:`.container`), so an ``.xls`` renamed ``.xlsx`` is called a
 Anything unusable raises :class:`UnusableWorkbook` carrying one line in Chinese and English; the caller reports it
 and leaves the file untouched.
 
+A sheet is loaded only once its used range is known to be within the limits (:mod:`.extent`): rows beyond
+``limits.max_rows``, or a grid far wider than a register, are refused in one line before calamine builds its grid.
+
 A workbook with Excel 4 macro sheets (``xl/macrosheets/``) makes python-calamine refuse the whole file; it is read
 through a copy without those sheets (only the worksheets matter here), the file itself stays as it is.
 """
@@ -28,6 +31,7 @@ from python_calamine import CalamineWorkbook
 
 from ..problems import BilingualError
 from .container import ZIP_MAGIC, Package, PackageError, check_container, open_zip
+from .extent import sheet_extent
 from .formats import Cell, time_formatted
 from .workbook_parts import Workbook
 
@@ -39,8 +43,34 @@ EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
 
 
+# A sheet may hold a few title rows above its header (the header is looked for in the first five rows).
+TITLE_ROWS = 5
+# Columns a register sheet may use on average, on top of its rows: a grid wider than this is not a register and
+# would cost memory out of proportion (calamine's grid is dense: every empty cell in it is kept too).
+COLUMNS_PER_ROW = 32
+
+
 class UnusableWorkbook(BilingualError):
     """A file that cannot be read as a workbook at all; one line in each language."""
+
+
+class SheetTooLarge(UnusableWorkbook):
+    """A sheet over the row or size limit: the workbook is refused as a whole, its sheet named."""
+
+
+def too_large(name: str, sheet: str, rows: int, columns: int, max_rows: int) -> SheetTooLarge | None:
+    """The refusal for a sheet whose used range is ``rows`` × ``columns``, or None when it is within limits."""
+    if rows > max_rows + TITLE_ROWS:
+        return SheetTooLarge(
+            f"{name}：工作表「{sheet}」有 {rows:,} 行，超过上限 {max_rows:,} 行（请按年份拆分登记簿，或在 automation.toml 的 [limits] max_rows 调整）",
+            f"{name}: sheet '{sheet}' has {rows:,} rows, over the limit of {max_rows:,} (split the register by year, or raise [limits] max_rows in automation.toml)",
+        )
+    if rows * columns > (max_rows + TITLE_ROWS) * COLUMNS_PER_ROW:
+        return SheetTooLarge(
+            f"{name}：工作表「{sheet}」的已用区域过大（{rows:,} 行 × {columns:,} 列），不是登记簿的样子；请删除表格右侧或下方多余的内容",
+            f"{name}: sheet '{sheet}' uses too large an area ({rows:,} rows x {columns:,} columns) for a register; delete what lies far right or below",
+        )
+    return None
 
 
 @dataclass
@@ -52,14 +82,25 @@ class RawWorkbook:
     _book: CalamineWorkbook
     _rows: dict[str, list[list[object]]] = field(default_factory=dict, repr=False)
     _data: bytes = field(default=b"", repr=False)  # the bytes read, for the rare look at number formats
+    max_rows: int = 200_000  # settings' limits.max_rows
 
     def rows(self, sheet: str) -> list[list[object]]:
-        """All cells of a sheet; ``rows[0]`` is Excel row 1 and ``rows[r][0]`` is column A.
+        """All cells of a sheet; ``rows[0]`` is Excel row 1 and ``rows[r][0]`` is column A. Raises SheetTooLarge
+        for a sheet over the limits, before it is loaded.
 
         Kept until the workbook is closed: recognising a register by its headers and then reading its sheets
         would otherwise parse the same sheet twice."""
         if sheet not in self._rows:
-            self._rows[sheet] = self._book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            extent = sheet_extent(self._data, sheet) if self._data.startswith(ZIP_MAGIC) else None
+            refusal = extent and too_large(self.path.name, sheet, extent.rows, extent.columns, self.max_rows)
+            if refusal:
+                raise refusal
+            loaded = self._book.get_sheet_by_name(sheet)
+            # Again from calamine's own grid: a dimension may understate it, and .xls has none read here.
+            refusal = too_large(self.path.name, sheet, loaded.height, loaded.width, self.max_rows)
+            if refusal:
+                raise refusal
+            self._rows[sheet] = loaded.to_python(skip_empty_area=False)
         return self._rows[sheet]
 
     def time_formatted(self, sheet: str, cells: Collection[Cell]) -> set[Cell]:
@@ -150,8 +191,9 @@ def custom_property(data: bytes, name: str = "automation.register") -> str | Non
     return None
 
 
-def open_workbook(path: Path) -> RawWorkbook:
-    """Check and open a workbook for reading; raises UnusableWorkbook for anything unusable."""
+def open_workbook(path: Path, max_rows: int = 200_000) -> RawWorkbook:
+    """Check and open a workbook for reading; raises UnusableWorkbook for anything unusable (its sheets are
+    checked against ``max_rows`` when they are read)."""
     data = check_file(path)
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -163,7 +205,9 @@ def open_workbook(path: Path) -> RawWorkbook:
         raise cannot_read(path.name, exc) from None
     prop = custom_property(data) if data.startswith(ZIP_MAGIC) else None
     sha = hashlib.sha256(data).hexdigest()
-    return RawWorkbook(path=path, sheet_names=names, register_property=prop, sha256=sha, _book=book, _data=data)
+    return RawWorkbook(
+        path=path, sheet_names=names, register_property=prop, sha256=sha, _book=book, _data=data, max_rows=max_rows
+    )
 
 
 def cannot_read(name: str, exc: Exception) -> UnusableWorkbook:
