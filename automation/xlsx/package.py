@@ -65,6 +65,7 @@ from .workbook_parts import (
     Styles,
     Workbook,
     rels_name,
+    resolve,
     update_app,
 )
 
@@ -128,11 +129,20 @@ def _unique_name(wanted: str, taken: set[str]) -> str:
         number += 1
 
 
-def _fresh_part(pkg: Package, folder: str) -> str:
+def _fresh_part(book: Workbook, folder: str) -> str:
+    """A worksheet part name nothing uses. Not only absent: a damaged package may still hold a relationship to a
+    missing part, or the missing part's own ``.rels`` (found by the fuzzer: a staff sheet whose part was lost
+    would then show our result, and our sheet would inherit the staff's drawing and table)."""
+    pkg = book.pkg
+    targeted = {resolve(book.part, rel.get("Target", "")).casefold() for rel in book.rels
+                if rel.get("TargetMode") != "External"}  # fmt: skip
     number = 1
-    while pkg.find(posixpath.join(folder, f"sheet{number}.xml")) is not None:
+    while True:
+        candidate = posixpath.join(folder, f"sheet{number}.xml")
+        if (pkg.find(candidate) is None and pkg.find(rels_name(candidate)) is None
+                and candidate.casefold() not in targeted):
+            return candidate
         number += 1
-    return posixpath.join(folder, f"sheet{number}.xml")
 
 
 def write_result_sheets(package: bytes, sheets: Sequence[ResultSheet], *, replace_all: bool = True) -> bytes:
@@ -163,7 +173,7 @@ def write_result_sheets(package: bytes, sheets: Sequence[ResultSheet], *, replac
     for result in sheets:
         name = _unique_name(result.name, taken)
         taken.add(name.casefold())
-        part = _fresh_part(pkg, folder)
+        part = _fresh_part(book, folder)
         pkg.added[part] = b""  # reserve the part name
         rid = book.add_rel(REL_WORKSHEET, part, reuse=book.freed_ids.get(name.casefold()))
         element = etree.SubElement(book.sheets_el, M + "sheet", name=name, sheetId=str(next_id), nsmap={"r": NS_R})

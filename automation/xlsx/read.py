@@ -95,12 +95,20 @@ class RawWorkbook:
             refusal = extent and too_large(self.path.name, sheet, extent.rows, extent.columns, self.max_rows)
             if refusal:
                 raise refusal
-            loaded = self._book.get_sheet_by_name(sheet)
-            # Again from calamine's own grid: a dimension may understate it, and .xls has none read here.
-            refusal = too_large(self.path.name, sheet, loaded.height, loaded.width, self.max_rows)
-            if refusal:
-                raise refusal
-            self._rows[sheet] = loaded.to_python(skip_empty_area=False)
+            try:
+                loaded = self._book.get_sheet_by_name(sheet)
+                # Again from calamine's own grid: a dimension may understate it, and .xls has none read here.
+                refusal = too_large(self.path.name, sheet, loaded.height, loaded.width, self.max_rows)
+                if refusal:
+                    raise refusal
+                self._rows[sheet] = loaded.to_python(skip_empty_area=False)
+            except BaseException as exc:
+                if not panicked(exc):
+                    raise
+                raise UnusableWorkbook(
+                    f"{self.path.name}：工作表「{sheet}」中有无法读取的值（如超出范围的日期数值），请检查后另存",
+                    f"{self.path.name}: sheet '{sheet}' holds a value that cannot be read (such as a date serial out of range)",
+                ) from None
         return self._rows[sheet]
 
     def time_formatted(self, sheet: str, cells: Collection[Cell]) -> set[Cell]:
@@ -114,6 +122,12 @@ class RawWorkbook:
         self._rows.clear()
         self._data = b""
         self._book.close()
+
+
+def panicked(exc: BaseException) -> bool:
+    """Whether ``exc`` is a panic of the Rust reader (say, a date serial of -1e17 in a date-formatted cell): it is
+    a BaseException, not an Exception, so it would pass every handler and end the watcher unless caught by name."""
+    return type(exc).__name__ == "PanicException"
 
 
 @contextmanager
@@ -197,7 +211,9 @@ def open_workbook(path: Path, max_rows: int = 200_000) -> RawWorkbook:
     data = check_file(path)
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except Exception as exc:  # noqa: BLE001 - calamine raises several kinds; all mean the same to staff
+    except BaseException as exc:  # calamine raises several kinds (and may panic); all mean the same to staff
+        if not isinstance(exc, Exception) and not panicked(exc):
+            raise
         book = _read_worksheets_only(path.name, data, exc)
     try:
         names = [m.name for m in book.sheets_metadata if str(m.typ).endswith("WorkSheet")]
@@ -210,13 +226,13 @@ def open_workbook(path: Path, max_rows: int = 200_000) -> RawWorkbook:
     )
 
 
-def cannot_read(name: str, exc: Exception) -> UnusableWorkbook:
+def cannot_read(name: str, exc: BaseException) -> UnusableWorkbook:
     """A workbook the reader gave up on; the reader's own words (English) go into the English line only."""
     detail = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
     return UnusableWorkbook(f"{name}：无法读取工作簿（文件内容无法解析，可能已损坏）", f"{name}: the workbook cannot be read ({detail})")
 
 
-def _read_worksheets_only(name: str, data: bytes, error: Exception) -> CalamineWorkbook:
+def _read_worksheets_only(name: str, data: bytes, error: BaseException) -> CalamineWorkbook:
     """Calamine refused ``data``: if the package lists sheets calamine cannot type (Excel 4 macro sheets), read a
     copy without them; otherwise report the true cause the package checks find (a damaged part, say), or the
     reader's own complaint."""

@@ -264,6 +264,8 @@ def parse_column(column: Column, raw: Sequence[object]) -> ParsedColumn:
         return ParsedColumn(pd.Series(text, dtype=object), blank, errors)
 
     blank = _blank(np.asarray(raw, dtype=object).reshape(n))
+    if n and blank.all():
+        return ParsedColumn(_typed([None] * n, kind), blank, errors)  # an empty column (error-dense sheets)
     out = _fast_path(column, raw)
     for i in np.flatnonzero(blank).tolist():
         out[i] = None
@@ -279,15 +281,20 @@ def parse_column(column: Column, raw: Sequence[object]) -> ParsedColumn:
         except _Bad as bad:
             errors[i] = (bad.code, bad.params)
 
+    return ParsedColumn(_typed(out, kind), blank, errors)
+
+
+def _typed(out: list[object], kind: Kind) -> pd.Series:
+    """Parsed values (None where blank or unreadable) as the column's typed Series."""
     if kind in (Kind.DATE, Kind.DATETIME):
-        stamps = pd.to_datetime(pd.Series(out, dtype=object)) if n else pd.Series([], dtype="datetime64[s]")
+        if not any(v is not None for v in out):
+            return pd.Series(np.full(len(out), np.datetime64("NaT"), dtype="datetime64[s]"))
+        stamps = pd.to_datetime(pd.Series(out, dtype=object))
         stamps = stamps.dt.normalize() if kind is Kind.DATE else stamps.dt.floor("min")
-        series = stamps.astype("datetime64[s]")
-    elif kind in (Kind.NUMBER, Kind.MONEY, Kind.HOURS, Kind.INT, Kind.TIME):
-        series = pd.Series(np.array([np.nan if v is None else v for v in out], dtype=float))
-    else:
-        series = pd.Series(out, dtype=object)
-    return ParsedColumn(series, blank, errors)
+        return stamps.astype("datetime64[s]")
+    if kind in (Kind.NUMBER, Kind.MONEY, Kind.HOURS, Kind.INT, Kind.TIME):
+        return pd.Series(np.array([np.nan if v is None else v for v in out], dtype=float))
+    return pd.Series(out, dtype=object)
 
 
 def _fast_path(column: Column, raw: Sequence[object]) -> list[object]:
