@@ -36,6 +36,8 @@ calendar_app = typer.Typer(help="工作日历与派工时限。 Working calendar
 app.add_typer(calendar_app, name="calendar")
 
 console = Console()
+# Problems listed per workbook in the terminal; the rest are in the workbook's 校验结果 sheet and in --json.
+TERMINAL_PROBLEMS = 100
 err_console = Console(stderr=True)
 
 DEFAULT_ROOT = Path("workbooks")
@@ -142,10 +144,17 @@ def print_reports(
         table = RichTable(show_header=True, header_style="bold", show_lines=False, pad_edge=False)
         for header in (("Sheet", "Cell", "Code", "Message", "Article") if en else ("工作表", "单元格", "代码", "问题", "依据")):
             table.add_column(header, overflow="fold")
-        for p in report.problems:
+        shown = report.problems[:TERMINAL_PROBLEMS]
+        for p in shown:
             colour = "red" if p.severity == "error" else "yellow"
-            table.add_row(p.sheet or "", p.cell or "", f"[{colour}]{p.code}[/]", p.message(lang), p.article)
+            table.add_row(escape(p.sheet or ""), p.cell or "", f"[{colour}]{p.code}[/]", escape(p.message(lang)), p.article)
         console.print(table)
+        if len(report.problems) > len(shown):
+            rest = len(report.problems) - len(shown)
+            console.print(
+                f"… {rest} more lines: see the sheet 校验结果 in the workbook, or --json" if en
+                else f"… 另有 {rest} 条未显示：请看工作簿中的「校验结果」表，或用 --json"
+            )
     errors, warnings = sum(r.errors for r in reports), sum(r.warnings for r in reports)
     unusable = sum(1 for r in reports if r.error_zh)
     if en:
