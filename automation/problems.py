@@ -13,6 +13,7 @@ Excel rows of the findings it stands for, so counts and the rows a job must skip
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import math
 from array import array
 from collections.abc import Iterable, Sequence
@@ -31,6 +32,42 @@ class BilingualError(Exception):
 
     def message(self, lang: str = "zh") -> str:
         return self.en if lang == "en" else self.zh
+
+
+# What staff read for the commonest system errors; the system's own words (English) go to English lines only.
+_OS_REASONS_ZH = {
+    errno.EACCES: "没有访问权限", errno.EPERM: "没有访问权限", errno.EROFS: "位置只读",
+    errno.ENOSPC: "磁盘空间不足", errno.ENOENT: "文件或文件夹不存在", errno.EEXIST: "文件已存在",
+    errno.EBUSY: "文件正被占用", errno.EIO: "读写出错（磁盘或网络共享）", errno.ENAMETOOLONG: "路径过长",
+    errno.EISDIR: "是文件夹", errno.ENOTDIR: "路径中有一段不是文件夹",
+}  # fmt: skip
+
+
+def os_reason_zh(exc: OSError) -> str:
+    """A Chinese reason for a failed file operation."""
+    if isinstance(exc, PermissionError):
+        return "没有访问权限"
+    if isinstance(exc, FileNotFoundError):
+        return "文件或文件夹不存在"
+    reason = _OS_REASONS_ZH.get(exc.errno or 0)
+    if reason:
+        return reason
+    code = errno.errorcode.get(exc.errno or 0)
+    return f"系统错误 {code}" if code else "系统错误"
+
+
+def describe_exception(exc: BaseException, lang: str = "zh") -> str:
+    """An exception as one short line for people: in Chinese a Chinese reason for system errors (the type named for
+    whoever reads the log), in English its type and the first line of its message."""
+    if isinstance(exc, BilingualError):
+        return exc.message(lang)
+    text = str(exc).strip().splitlines()
+    english = f"{type(exc).__name__}: {text[0][:200]}" if text else type(exc).__name__
+    if lang == "en":
+        return english
+    if isinstance(exc, OSError):
+        return f"{os_reason_zh(exc)}（{type(exc).__name__}）"
+    return f"程序内部错误（{english}）"
 
 
 class Severity(StrEnum):

@@ -19,7 +19,7 @@ from contextlib import closing, contextmanager
 from dataclasses import astuple, dataclass, fields
 from pathlib import Path
 
-from .problems import BilingualError
+from .problems import BilingualError, os_reason_zh
 from .root import STATE_DIR
 
 SCHEMA = """
@@ -80,7 +80,8 @@ def _state_error(exc: sqlite3.Error | OSError) -> StateError:
     if "readonly" in text or "read-only" in text or isinstance(exc, PermissionError):
         return StateError("状态记录（.automation/state.sqlite3）只读或没有写入权限",
                           "The state database (.automation/state.sqlite3) is read-only or not writable")
-    return StateError(f"无法读写状态记录（.automation/state.sqlite3）：{exc}",
+    reason = os_reason_zh(exc) if isinstance(exc, OSError) else f"数据库错误（{type(exc).__name__}）"
+    return StateError(f"无法读写状态记录（.automation/state.sqlite3）：{reason}",
                       f"Cannot use the state database (.automation/state.sqlite3): {exc}")
 
 

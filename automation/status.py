@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .problems import BilingualError
+from .problems import BilingualError, os_reason_zh
 from .root import discover
 from .settings import Settings
 from .state import Record, State, StateError
@@ -138,7 +138,7 @@ def unlock(path: Path, settings: Settings, *, force: bool = False,
             continue  # closed meanwhile
         except OSError as exc:
             raise UnlockRefused(
-                f"无法删除锁文件 {lock.path.name}：{exc.strerror or exc}（文件可能确实正被打开）",
+                f"无法删除锁文件 {lock.path.name}：{os_reason_zh(exc)}（文件可能确实正被打开）",
                 f"cannot remove lock file {lock.path.name}: {exc.strerror or exc} (the file may really be open)",
             ) from None
         removed.append((lock, format_age(lock.age(now))))

@@ -18,6 +18,7 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
+from .problems import describe_exception
 from .root import STATE_DIR
 
 logger = logging.getLogger("automation.watch")
@@ -47,6 +48,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                 "Cleaned {count} temporary files left by an earlier crash (complete versions kept in history)"),
     "settings_bad": ("设置文件有误，沿用之前的设置：{error}", "Bad settings file, keeping the previous settings: {error}"),
     "settings": ("设置已更改，重新处理全部登记簿", "Settings changed; processing every register again"),
+    "refresh": ("定时刷新（{time:%Y-%m-%d %H:%M}）：重新计算 {count} 个与时间有关的登记簿",
+                "Scheduled refresh ({time:%Y-%m-%d %H:%M}): computing {count} time-dependent registers again"),
+    "task_failed": ("定时任务 {task} 出错（{error}），已记录，继续监视", "Timed task {task} failed ({error}); recorded, still watching"),
     "loop_error": ("监视出错（{error}），已记录，继续监视", "Watcher error ({error}); recorded, still watching"),
     "stopping": ("正在停止：完成当前写入后退出…", "Stopping: finishing the write in flight…"),
     "stopped": ("已停止监视", "Stopped watching"),
@@ -54,10 +58,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
-def one_line(exc: BaseException) -> str:
-    """An exception as one short line: its type and the first line of its message."""
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0][:200]}" if text else type(exc).__name__
+def one_line(exc: BaseException, lang: str = "en") -> str:
+    """An exception as one short line in ``lang`` (:func:`automation.problems.describe_exception`)."""
+    return describe_exception(exc, lang)
 
 
 class WatchLog:
@@ -78,8 +81,11 @@ class WatchLog:
         return {"watcher": self.tag}
 
     def text(self, key: str, **fields: Any) -> str:
+        """The message ``key`` in the watcher's language; an exception given as a field is described in it too."""
         zh, en = MESSAGES[key]
-        return (en if self.language() == "en" else zh).format(**fields)
+        lang = self.language()
+        fields = {k: describe_exception(v, lang) if isinstance(v, BaseException) else v for k, v in fields.items()}
+        return (en if lang == "en" else zh).format(**fields)
 
     def say(self, key: str, *, level: int = logging.INFO, **fields: Any) -> None:
         """One line on the console and in the log."""

@@ -15,6 +15,7 @@ The scheduler shares the watcher's condition variable: the watcher asks it, unde
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 import threading
 import time
@@ -24,14 +25,16 @@ from pathlib import Path
 from . import watch_events as ev
 from . import watch_waiting
 from .settings import Settings
-from .watch_output import WatchLog, logger, one_line
+from .watch_output import WatchLog, logger
 from .xlsx.locks import lock_files
 
 
 class SummaryScheduler:
     def __init__(self, root: Path, cond: threading.Condition, log: WatchLog, settings: Callable[[], Settings], *,
-                 delay: float, poll: float, on_summary: Callable[[Path], None] | None) -> None:
+                 delay: float, poll: float, on_summary: Callable[[Path], None] | None,
+                 now: Callable[[], dt.datetime] = dt.datetime.now) -> None:
         self.root = root
+        self.now = now  # the watcher's clock: the summary's as-of
         self.cond = cond
         self.log = log
         self.settings = settings
@@ -124,7 +127,7 @@ class SummaryScheduler:
                 self._retry(None if failure is None else time.monotonic())
             except Exception as exc:  # noqa: BLE001 - a failed summary is logged; the watcher goes on
                 logger.exception("summary", extra=self.log.extra)
-                self.log.say("summary_failed", level=logging.ERROR, error=one_line(exc))
+                self.log.say("summary_failed", level=logging.ERROR, error=exc)
                 self._retry(time.monotonic())
             finally:
                 with contextlib.suppress(Exception):
@@ -141,7 +144,7 @@ class SummaryScheduler:
             return None
         from . import summary  # imported when first needed: a watcher starts quickly
 
-        outcome = summary.build_summary(self.root, as_of=None)
+        outcome = summary.build_summary(self.root, as_of=self.now().replace(second=0, microsecond=0))
         if outcome.written:
             return None
         language = self.settings().language

@@ -123,3 +123,19 @@ def test_credit_code_check_character():
 @given(st.text(alphabet="0123456789ABCDEFGHJKLMNPQRTUWXY", min_size=17, max_size=17))
 def test_credit_code_with_computed_check_character_is_valid(first17):
     assert credit_code_problem(first17 + credit_check_char(first17)) is None
+
+
+@pytest.mark.parametrize(
+    ("kind", "raw", "code"),
+    [(Kind.DATE, dt.date(9026, 5, 1), "TYP001"), (Kind.DATE, "0206-05-01", "TYP001"), (Kind.DATE, dt.date(1989, 12, 31), "TYP001"),
+     (Kind.DATETIME, dt.datetime(2101, 1, 1, 9, 0), "TYP002"), (Kind.DATETIME, "2206-05-01 09:30", "TYP002")],
+)
+def test_a_year_far_from_now_is_a_typing_slip_not_a_date(kind: Kind, raw: object, code: str):
+    p = parse(kind, dt.datetime(2026, 5, 1, 9, 30), raw)
+    assert p.errors == {1: (code, {})}
+    assert p.values.isna().tolist() == [False, True]
+
+
+@pytest.mark.parametrize("raw", [dt.date(1990, 1, 1), dt.datetime(2100, 12, 31, 17, 0), "2100-12-31 17:00"])
+def test_the_first_and_last_plausible_days_are_dates(raw: object):
+    assert not parse(Kind.DATETIME if isinstance(raw, dt.datetime) or ":" in str(raw) else Kind.DATE, raw).errors

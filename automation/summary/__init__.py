@@ -32,6 +32,7 @@ from pathlib import Path
 
 from ..deployment import Deployment
 from ..pipeline import WorkbookReport, process_workbook
+from ..problems import os_reason_zh
 from ..root import Source, discover, unit_folders
 from ..settings import Settings, load_settings
 from ..state import Record, State
@@ -203,8 +204,7 @@ def _detail(exc: OSError) -> tuple[str, str]:
         return "磁盘空间不足", "the disk is full"
     if isinstance(exc, FileExistsError | NotADirectoryError) or exc.errno in (errno.ENOTDIR, errno.EEXIST):
         return "路径中有同名文件，无法作为文件夹", "a file is in the way of the folder"
-    text = exc.strerror or type(exc).__name__
-    return text, text
+    return os_reason_zh(exc), exc.strerror or type(exc).__name__
 
 
 def _unwritable(path: Path, exc: OSError) -> SummaryOutcome:

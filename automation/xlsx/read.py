@@ -16,7 +16,6 @@ through a copy without those sheets (only the worksheets matter here), the file 
 
 from __future__ import annotations
 
-import errno
 import gc
 import hashlib
 import io
@@ -29,7 +28,7 @@ from pathlib import Path
 from lxml import etree
 from python_calamine import CalamineWorkbook
 
-from ..problems import BilingualError
+from ..problems import BilingualError, os_reason_zh
 from .container import ZIP_MAGIC, Package, PackageError, check_container, open_zip
 from .extent import sheet_extent
 from .formats import Cell, time_formatted
@@ -158,23 +157,13 @@ def check_file(path: Path) -> bytes:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise UnusableWorkbook(f"{name}：无法读取（{_os_reason_zh(exc)}）", f"{name}: cannot be read ({exc.strerror or type(exc).__name__})") from None
+        raise UnusableWorkbook(f"{name}：无法读取（{os_reason_zh(exc)}）", f"{name}: cannot be read ({exc.strerror or type(exc).__name__})") from None
     try:
         if check_container(data, xls_ok=path.suffix.lower() == ".xls") == "zip":
             _check_zip(data)
     except PackageError as exc:
         raise UnusableWorkbook(f"{name}：{exc.zh}", f"{name}: {exc.en}") from None
     return data
-
-
-def _os_reason_zh(exc: OSError) -> str:
-    """A Chinese reason for a failed read; the system's own text is English."""
-    if isinstance(exc, PermissionError):
-        return "没有读取权限"
-    if isinstance(exc, FileNotFoundError):
-        return "文件已不存在"
-    code = errno.errorcode.get(exc.errno or 0)
-    return f"系统错误 {code}" if code else "系统错误"
 
 
 def _check_zip(data: bytes) -> None:

@@ -23,8 +23,9 @@ import pandas as pd
 from ..registers.model import Column, Kind, normalise_choice
 
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
-SERIAL_MIN = (dt.datetime(1990, 1, 1) - EXCEL_EPOCH).days
-SERIAL_MAX = (dt.datetime(2100, 12, 31) - EXCEL_EPOCH).days
+YEARS = (1990, 2100)  # the years a register date may have; outside them it is a typing slip
+SERIAL_MIN = (dt.datetime(YEARS[0], 1, 1) - EXCEL_EPOCH).days
+SERIAL_MAX = (dt.datetime(YEARS[1], 12, 31) - EXCEL_EPOCH).days
 
 _DATE_TEXT = re.compile(
     r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
@@ -280,8 +281,19 @@ def parse_column(column: Column, raw: Sequence[object]) -> ParsedColumn:
             out[i] = parse(value)
         except _Bad as bad:
             errors[i] = (bad.code, bad.params)
-
+    if kind in (Kind.DATE, Kind.DATETIME):
+        _implausible_years(out, errors, "TYP001" if kind is Kind.DATE else "TYP002")
     return ParsedColumn(_typed(out, kind), blank, errors)
+
+
+def _implausible_years(out: list[object], errors: dict[int, tuple[str, dict[str, str]]], code: str) -> None:
+    """A date outside 1990–2100 (the span serial numbers are read in) is a typing slip such as 0206 or 9026 for
+    2026, not a date of the registers: unreadable, so no deadline or window is computed from it."""
+    low, high = YEARS
+    for i, v in enumerate(out):
+        if v is not None and not low <= v.year <= high:  # type: ignore[attr-defined]
+            out[i] = None
+            errors[i] = (code, {})
 
 
 def _typed(out: list[object], kind: Kind) -> pd.Series:
