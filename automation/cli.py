@@ -139,6 +139,7 @@ def print_reports(
         elif report.reason and report.reason != "--no-write":
             counts += f"；未写回：{report.reason}" if not en else f"; not written: {report.reason_en or report.reason}"
         console.print(f"{mark} {title}  {counts}")
+        _print_notices(report, lang)
         if not report.problems:
             continue
         table = RichTable(show_header=True, header_style="bold", show_lines=False, pad_edge=False)
@@ -163,6 +164,15 @@ def print_reports(
         console.print(f"[bold]共 {len(reports)} 个工作簿：错误 {errors}，警告 {warnings}，无法读取 {unusable}[/]")
 
 
+def _print_notices(report: WorkbookReport, lang: str) -> None:
+    """The one line about a contracts workbook's expiry notices, when there is news (written, kept, a bad
+    template)."""
+    outcome = report.notices
+    if outcome is not None and outcome.newsworthy:
+        colour = "red" if outcome.error_zh else ("yellow" if outcome.kept or outcome.busy or outcome.notes else "green")
+        console.print(f"  [{colour}]{escape(outcome.line(lang))}[/]  [dim]{escape(report.name)}[/]", soft_wrap=True)
+
+
 def print_overview(reports: Sequence[WorkbookReport], lang: str) -> None:
     """The closing table of run/demo: one line per workbook."""
     en = lang == "en"
@@ -182,6 +192,8 @@ def print_overview(reports: Sequence[WorkbookReport], lang: str) -> None:
         warnings = f"[yellow]{r.warnings}[/]" if r.warnings else "0"
         table.add_row(r.name, r.register or "", r.branch or "", errors, warnings, status)
     console.print(table)
+    for r in reports:
+        _print_notices(r, lang)
 
 
 @app.command("validate")
@@ -272,6 +284,29 @@ def consolidate_command(
     raise typer.Exit(EXIT_OK if outcome.written or outcome.copy is not None else EXIT_UNUSABLE)
 
 
+@app.command("refresh")
+def refresh_command(
+    root: Root = DEFAULT_ROOT,
+    as_of: AsOf = None,
+    lang: Lang = "zh",
+) -> None:
+    """立即刷新与时间有关的结果表和总部汇总。 Refresh the time-dependent result sheets and the summary now."""
+    from .refresh import refresh_root
+
+    lang = _check_lang(lang)
+    moment = parse_as_of(as_of)
+    _require_root(root)
+    settings = load_settings(root)
+    with _progress() as progress:
+        task = progress.add_task("刷新" if lang == "zh" else "refreshing", total=None)
+        reports, outcome = refresh_root(root, as_of=moment, settings=settings, progress=lambda _p: progress.advance(task))
+    if not reports:
+        raise UsageError(f"{root} 下没有与时间有关的登记簿", f"no time-dependent registers under {root}")
+    print_overview(reports, lang)
+    _print_summary(outcome, lang)
+    raise typer.Exit(exit_code(reports))
+
+
 @app.command("watch")
 def watch_command(
     root: Annotated[Path, typer.Argument(help="要监视的部署根目录。 Deployment root to watch.")] = DEFAULT_ROOT,
@@ -345,6 +380,23 @@ def unlock_command(
         else:
             console.print(f"✓ 已删除锁文件 {lock.path}（{lock.who()}，已存在 {age}）；监视程序随后写入结果")
     raise typer.Exit(EXIT_OK)
+
+
+@app.command("notify")
+def notify_command(
+    root: Root = DEFAULT_ROOT,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="只显示将发送的内容，不发送。 Print what would be sent; send nothing.")
+    ] = False,
+    as_of: AsOf = None,
+    lang: Lang = "zh",
+) -> None:
+    """发送到时的晨报（邮件、企业微信、钉钉、飞书）。 Send the morning digests that are due."""
+    from .notify.cli import notify
+
+    lang = _check_lang(lang)
+    _require_root(root)
+    raise typer.Exit(notify(root, load_settings(root), parse_as_of(as_of), dry_run=dry_run, lang=lang, console=console))
 
 
 @app.command("templates")

@@ -15,6 +15,7 @@ from typing import Any
 
 from .deployment import Deployment, LoadedWorkbook
 from .jobs import JobInput, ResultTable, make_calendar, run_jobs, to_result_sheet
+from .notices import NoticeOutcome, write_notices
 from .problems import Problem, Severity, cap_problems, count, counts_by_code
 from .root import find_root, is_ignored
 from .settings import Settings, load_settings
@@ -46,6 +47,7 @@ class WorkbookReport:
     write_code: str | None = None  # what became of the write-back: WriteResult.code, or "no_write"
     lock: Lock | None = None  # the lock file that keeps the results from being written
     state_error: StateError | None = None  # the state database could not record this processing
+    notices: NoticeOutcome | None = None  # 保养合同: the expiry notices written after the write-back
 
     @property
     def errors(self) -> int:
@@ -72,6 +74,7 @@ class WorkbookReport:
                 "reason": self.reason_en if lang == "en" else self.reason,
             },
             "error": self.error(lang),
+            **({"notices": self.notices.to_json(lang)} if self.notices is not None else {}),
         }
 
 
@@ -162,15 +165,32 @@ def process_workbook(deployment: Deployment, path: Path, *, write: bool) -> Work
 
     settings = deployment.settings
     outcome: WriteResult = write_results(path, deployment.root, compute, history_keep=settings.history_keep,
-                                         stale_lock_hours=settings.stale_lock_hours)
+                                         stale_lock_hours=settings.stale_lock_hours,
+                                         keep_if_timeless=_seen_before(deployment.root, path, loaded.sha256))
     report = state["report"]
     report.written = outcome.written
     report.reason, report.reason_en = outcome.reason, outcome.reason_en
     report.written_sha256 = outcome.sha256
     report.write_code, report.lock = outcome.code, outcome.lock
+    if outcome.code in ("written", "noop"):
+        # The letters follow the results they belong to: written once 续约提醒 (which links to them) is in the
+        # workbook or already was; a workbook that is open or read-only gets both later, together.
+        report.notices = write_notices(deployment, state["loaded"], report)
     # The cached tables stay valid after a write-back: only result sheets were added, staff sheets are unchanged.
     _remember(report, deployment.root)
     return report
+
+
+def _seen_before(root: Path, path: Path, sha: str | None) -> bool:
+    """Whether the state has seen this content (checked it, or wrote it): then only time can have changed its
+    results (a scheduled refresh, a lock that went away), and the write-back compares them with the file's."""
+    if sha is None:
+        return False
+    try:
+        record = State(root).get(path)
+    except Exception:  # noqa: BLE001 - an unreadable state database only costs a rewrite
+        return False
+    return record is not None and sha in (record.sha256, record.written_sha256)
 
 
 def _remember(report: WorkbookReport, root: Path) -> None:

@@ -40,8 +40,15 @@ class Settings:
     language: str = "zh"
     history_keep: int = 20
     stale_lock_hours: float = 12
+    refresh_minutes: int = 60  # the watcher refreshes time-dependent results this often within working time
     max_rows: int = 200_000  # a register sheet longer than this is refused in one line (§12's memory bar)
     problems_per_kind: int = 200  # findings listed one by one per (sheet, code, column); the rest summed up
+    company_name: str = ""  # printed on the 保养到期通知书; "" leaves it blank
+    company_phone: str = ""
+    notice_template: str | None = None  # the company's notice template; None: <head office>/模板/保养到期通知书.docx
+    # The [notify] family (automation.notify.config.NotifySettings), None when absent. Not in repr: repr keys the
+    # summary cache, which the digest's channels do not affect (and the repr would carry webhook keys).
+    notify: Any = field(default=None, repr=False)
     source: Path | None = field(default=None, compare=False)
 
 
@@ -65,6 +72,22 @@ def _text(value: Any, key: str, choices: tuple[str, ...] | None = None) -> str:
         expected_en = " or ".join(f'"{c}"' for c in choices) if choices else "non-empty text"
         raise SettingsError(f"设置 {key} 应为 {expected}，实为 {value!r}", f"setting {key} must be {expected_en}, got {value!r}")
     return value
+
+
+def _line(value: Any, key: str) -> str:
+    """One line of text printed on a letter; "" (the default) leaves it blank."""
+    if not isinstance(value, str) or len(value) > 100 or any(ord(ch) < 32 for ch in value):
+        raise SettingsError(f"设置 {key} 应为一行文本（不超过 100 字），实为 {value!r}",
+                            f"setting {key} must be one line of text (at most 100 characters), got {value!r}")
+    return value.strip()
+
+
+def _docx_path(value: Any, key: str) -> str:
+    """A Word template's path, relative to the root or absolute."""
+    if not isinstance(value, str) or not value.strip() or not value.strip().lower().endswith(".docx"):
+        raise SettingsError(f'设置 {key} 应为 .docx 文件的路径，如 "总部/模板/保养到期通知书.docx"，实为 {value!r}',
+                            f'setting {key} must be the path of a .docx file like "总部/模板/保养到期通知书.docx", got {value!r}')
+    return value.strip()
 
 
 # A year outside this range is a typing mistake (27 for 2027), not a year a register holds.
@@ -92,23 +115,31 @@ _SCHEMA: dict[str, dict[str, tuple[str, Any]]] = {
         "complete_years": ("complete_years", _complete_years),
     },
     "sla": {
-        "urban_hours": ("urban_hours", lambda v, k: _number(v, k, minimum=0.5)),
-        "suburban_hours": ("suburban_hours", lambda v, k: _number(v, k, minimum=0.5)),
-        "window_days": ("window_days", lambda v, k: _number(v, k, minimum=1, integer=True)),
+        "urban_hours": ("urban_hours", lambda v, k: _number(v, k, minimum=0.5, maximum=240)),
+        "suburban_hours": ("suburban_hours", lambda v, k: _number(v, k, minimum=0.5, maximum=240)),
+        "window_days": ("window_days", lambda v, k: _number(v, k, minimum=1, maximum=3660, integer=True)),
     },
-    "contracts": {"notice_days": ("notice_days", lambda v, k: _number(v, k, minimum=1, integer=True))},
+    "contracts": {"notice_days": ("notice_days", lambda v, k: _number(v, k, minimum=1, maximum=366, integer=True))},
+    "company": {
+        "name": ("company_name", _line),
+        "phone": ("company_phone", _line),
+    },
+    "notices": {"template": ("notice_template", _docx_path)},
     "demand": {
-        "reward_min": ("reward_min", lambda v, k: _number(v, k, minimum=0)),
-        "reward_max": ("reward_max", lambda v, k: _number(v, k, minimum=0)),
+        "reward_min": ("reward_min", lambda v, k: _number(v, k, minimum=0, maximum=10_000_000)),
+        "reward_max": ("reward_max", lambda v, k: _number(v, k, minimum=0, maximum=10_000_000)),
     },
-    "worklog": {"max_daily_hours": ("max_daily_hours", lambda v, k: _number(v, k, minimum=1))},
+    "worklog": {"max_daily_hours": ("max_daily_hours", lambda v, k: _number(v, k, minimum=1, maximum=24))},
     "customers": {"code_pattern": ("code_pattern", None)},
     "layout": {"head_office": ("head_office", _text), "summary": ("summary", _text)},
     "output": {
         "language": ("language", lambda v, k: _text(v, k, ("zh", "en"))),
-        "history_keep": ("history_keep", lambda v, k: _number(v, k, minimum=1, integer=True)),
+        "history_keep": ("history_keep", lambda v, k: _number(v, k, minimum=1, maximum=1_000_000, integer=True)),
     },
-    "watch": {"stale_lock_hours": ("stale_lock_hours", lambda v, k: _number(v, k, minimum=0.1))},
+    "watch": {
+        "stale_lock_hours": ("stale_lock_hours", lambda v, k: _number(v, k, minimum=0.1, maximum=24 * 366)),
+        "refresh_minutes": ("refresh_minutes", lambda v, k: _number(v, k, minimum=1, maximum=1440, integer=True)),
+    },
     "limits": {
         "max_rows": ("max_rows", lambda v, k: _number(v, k, minimum=1, maximum=1_048_575, integer=True)),
         "problems_per_kind": ("problems_per_kind", lambda v, k: _number(v, k, minimum=1, maximum=100_000, integer=True)),
@@ -142,10 +173,15 @@ def _code_pattern(value: Any, key: str) -> str:
 def parse_settings(table: dict[str, Any], source: Path | None = None) -> Settings:
     values: dict[str, Any] = {}
     for section, content in table.items():
+        if section == "notify":  # a family of nested tables, validated by its own module
+            from .notify.config import parse_notify
+
+            values["notify"] = parse_notify(content)
+            continue
         if section not in _SCHEMA:
             raise SettingsError(
-                f"未知的设置节 [{section}]（可用：{', '.join(_SCHEMA)}）",
-                f"unknown settings section [{section}] (known: {', '.join(_SCHEMA)})",
+                f"未知的设置节 [{section}]（可用：{', '.join([*_SCHEMA, 'notify'])}）",
+                f"unknown settings section [{section}] (known: {', '.join([*_SCHEMA, 'notify'])})",
             )
         if not isinstance(content, dict):
             raise SettingsError(f"设置 {section} 应为一个节 [{section}]", f"setting {section} must be a section [{section}]")

@@ -438,6 +438,13 @@ def write_templates(out_dir: Path) -> list[Path]:
         if not path.is_file() or path.read_bytes() != data:
             path.write_bytes(data)
         paths.append(path)
+    # The default 保养到期通知书 (Word), which a company copies to 总部/模板/ to make its own (automation.notices).
+    from .notices import TEMPLATE_NAME, build_notice_template
+
+    path, data = out_dir / TEMPLATE_NAME, build_notice_template()
+    if not path.is_file() or path.read_bytes() != data:
+        path.write_bytes(data)
+    paths.append(path)
     return paths
 
 
@@ -468,6 +475,15 @@ _SETTINGS_TEMPLATE = """\
 [contracts]
 # 保养合同到期前多少天提醒寄送续约通知
 # notice_days = 30
+
+[company]
+# 本公司名称和电话，印在保养到期通知书上（不填则留空）
+# name = ""
+# phone = ""
+
+[notices]
+# 保养到期通知书的 Word 模板（相对于本文件所在的文件夹）；该文件不存在时用系统自带的模板
+@NOTICE_TEMPLATE@
 
 [demand]
 # 需求信息奖励金额的下限和上限（元）
@@ -512,7 +528,9 @@ def settings_text(head_office: str = HEAD_OFFICE) -> str:
     else:
         office = f"head_office = {_toml_string(head_office)}"
         summary = f"summary = {_toml_string(head_office + '/汇总.xlsx')}"
-    return _SETTINGS_TEMPLATE.replace("@HEAD_OFFICE@", office).replace("@SUMMARY@", summary)
+    notice = f"# template = {_toml_string(head_office + '/模板/保养到期通知书.docx')}"
+    return (_SETTINGS_TEMPLATE.replace("@HEAD_OFFICE@", office).replace("@SUMMARY@", summary)
+            .replace("@NOTICE_TEMPLATE@", notice))
 
 
 _BAD_NAME_CHARS = set('<>:"/\\|?*')

@@ -17,6 +17,10 @@ concerns. One worker thread then handles the workbooks:
 * **Deferred write-back.** A workbook open in Excel or LibreOffice (lock file present) is validated at once — the
   outcome is in the log, on the console and in the state — and written as soon as its lock file goes away (the
   deletion event, or a look every ``pending_poll`` seconds in case that event is missed).
+* **Time as an event.** Timed tasks (:mod:`automation.watch_tasks`) run at instants of the watcher's clock
+  (``now``, injectable), not on file events: built in, the scheduled refresh of time-dependent results
+  (:mod:`automation.refresh`, :mod:`automation.schedule`); more are given as ``tasks``. The clock is also the
+  as-of of every processing.
 * **Summary.** ``summary_delay`` seconds after the last processed workbook, with nothing left to do, the
   head-office summary is rebuilt in its own thread (``automation.summary.build_summary`` when it exists, or the
   ``on_summary`` callable given).
@@ -43,7 +47,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -56,13 +60,16 @@ from watchdog.observers.polling import PollingObserver
 
 from . import watch_events as ev
 from .deployment import Deployment
+from .notify import DigestTask
 from .pipeline import WorkbookReport, process_workbook, record_of
+from .refresh import RefreshTask
 from .root import branch_of, discover, register_by_name, unit_folders
 from .settings import Settings, SettingsError, load_settings
 from .state import State
 from .watch_events import Action, Item, Kind
 from .watch_output import LOG_FILE, MESSAGES, WatchLog, logger, one_line
 from .watch_summary import SummaryScheduler
+from .watch_tasks import Clock, TimedTask, Timers
 from .watch_waiting import CONDITIONS, WaitList
 from .writeback import clean_leftovers
 from .xlsx.locks import current_lock, describe_lock
@@ -91,7 +98,9 @@ class Watcher:
     processing happen in a background thread. ``stop()`` finishes the workbook (and summary) in flight.
     ``wait_idle()`` waits until nothing is queued, in flight or due (write-backs waiting for a lock file, or for a
     retry, do not count). ``reports`` lists the newest processed workbooks, ``skipped`` the newest events whose
-    content was already known (both bounded: a watcher runs for months).
+    content was already known (both bounded: a watcher runs for months). ``now`` is the clock (as-of of every
+    processing, instants of the timed tasks); ``tasks`` are timed tasks run after the built-in scheduled refresh
+    (``refresh=False`` leaves it out), see :mod:`automation.watch_tasks`; ``timed`` says when each is next due.
     """
 
     def __init__(
@@ -105,6 +114,9 @@ class Watcher:
         summary_delay: float = 3.0,
         debounce: float = 0.4,
         pending_poll: float = 2.0,
+        now: Clock = dt.datetime.now,
+        tasks: Sequence[TimedTask] = (),
+        refresh: bool = True,
     ) -> None:
         if interval <= 0 or debounce < 0 or summary_delay < 0 or pending_poll <= 0:
             raise ValueError("interval and pending_poll must be > 0; debounce and summary_delay >= 0")
@@ -113,6 +125,7 @@ class Watcher:
         self.interval = interval
         self.debounce = debounce
         self.pending_poll = pending_poll
+        self._now = now
         try:
             self.settings = load_settings(self.root)
         except (SettingsError, OSError):
@@ -139,13 +152,16 @@ class Watcher:
         self._log = WatchLog(self.root, console if console is not None else Console(), lambda: self.settings.language,
                              names)
         self._summary = SummaryScheduler(self.root, self._cond, self._log, lambda: self.settings, delay=summary_delay,
-                                         poll=pending_poll, on_summary=on_summary)
+                                         poll=pending_poll, on_summary=on_summary, now=now)
+        built_in = [RefreshTask(self.root, lambda: self.settings, self._refresh, self._log.say)] if refresh else []
+        self._timers = Timers([*built_in, *tasks], now, self._log)
 
     # --- life cycle -----------------------------------------------------------------------------------------
 
     def start(self) -> None:
         self._log.attach()
         self._clean_leftovers()
+        self._timers.start()
         self._observer = PollingObserver(timeout=self.interval) if self.polling else Observer()
         self._observer.start()
         self._sync_watches()
@@ -186,6 +202,7 @@ class Watcher:
         """True once nothing is queued, in flight or due (the summary included); False after ``timeout``."""
         deadline = time.monotonic() + timeout
         with self._cond:
+            self._cond.notify_all()  # the clock may have been moved: let the worker look at the timed tasks now
             while not self._idle():
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
@@ -222,6 +239,17 @@ class Watcher:
         return self._summary.builds
 
     @property
+    def log_extra(self) -> dict[str, int]:
+        """``extra=`` for logger calls of helpers (timed tasks' threads), so their lines reach this watcher's log."""
+        return self._log.extra
+
+    @property
+    def timed(self) -> dict[str, dt.datetime | None]:
+        """When each timed task is next due on the watcher's clock, by name (None: not scheduled)."""
+        with self._cond:
+            return self._timers.next_instants()
+
+    @property
     def console(self) -> Console:
         return self._log.console
 
@@ -232,7 +260,7 @@ class Watcher:
 
     def _idle(self) -> bool:
         return not (self._items or self._busy or self._catchup or self._settings_at is not None
-                    or self._summary.busy())
+                    or self._summary.busy() or self._timers.due())
 
     # --- events ---------------------------------------------------------------------------------------------
 
@@ -298,7 +326,7 @@ class Watcher:
                 self._work(ready)
             except Exception as exc:  # noqa: BLE001 - the watcher never dies
                 logger.exception("watcher loop", extra=self._log.extra)
-                self._log.say("loop_error", level=logging.ERROR, error=one_line(exc))
+                self._log.say("loop_error", level=logging.ERROR, error=exc)
                 with self._cond:
                     self._cond.wait(1.0)
             finally:
@@ -312,7 +340,7 @@ class Watcher:
             now = time.monotonic()
             ready = sorted((i for i in self._items.values() if i.due <= now), key=lambda i: i.due)
             waiting_wake = self._waiting.next_wake()
-            periodic = (now >= self._next_health or self._summary.copy_look_due(now)
+            periodic = (now >= self._next_health or self._summary.copy_look_due(now) or self._timers.due()
                         or (waiting_wake is not None and now >= waiting_wake)
                         or (self._settings_at is not None and now >= self._settings_at))
             if ready or periodic or self._catchup:
@@ -326,6 +354,8 @@ class Watcher:
             wakes.extend(self._summary.wakes())
             if self._settings_at is not None:
                 wakes.append(self._settings_at)
+            if (timer := self._timers.seconds_to_next()) is not None:
+                wakes.append(now + timer)
             self._cond.wait(max(min(wakes) - now, 0.005))
         return None
 
@@ -349,6 +379,8 @@ class Watcher:
         for path in due:
             self._enqueue(path, delay=0, force=True)
         self._name_stale_locks(locked)
+        self._timers.reschedule()  # settings or 基础资料 may have moved an instant
+        self._timers.run_due()
         batch: list[tuple[Item, str | None, bool]] = []  # item, content hash, whether the content is new
         for item in ready:
             verdict = ev.settle(item, time.monotonic())
@@ -383,7 +415,7 @@ class Watcher:
     def _process_batch(self, batch: list[tuple[Item, str | None, bool]]) -> None:
         """Process settled workbooks with one fresh Deployment (head office first); then re-check the registers
         that look up a register whose content changed, unless they were processed after it in this batch."""
-        deployment = Deployment(self.root, self.settings, dt.datetime.now().replace(second=0, microsecond=0))
+        deployment = Deployment(self.root, self.settings, self._now().replace(second=0, microsecond=0))
         batch.sort(key=lambda entry: self._rank(entry[0].path))
         done_at: dict[Path, int] = {}
         causes: list[tuple[int, str, Path]] = []
@@ -400,6 +432,11 @@ class Watcher:
                 if done_at.get(target, -1) <= index:  # not already processed after the change in this batch
                     self._enqueue(target, delay=0, force=True)
 
+    def _refresh(self, paths: list[Path]) -> None:
+        """The scheduled refresh: time-dependent workbooks processed again, each like a save (same safety rules)."""
+        for path in paths:
+            self._enqueue(path, delay=0, force=True)
+
     def _process_one(self, deployment: Deployment, path: Path, sha: str | None) -> WorkbookReport | None:
         name = self._log.name(path)
         logger.info(self._log.text("processing", name=name), extra=self._log.extra)
@@ -408,7 +445,7 @@ class Watcher:
         except Exception as exc:  # noqa: BLE001 - one job's crash is recorded; the others go on
             logger.exception("processing %s", name, extra=self._log.extra)
             self._record_crash(path, exc)
-            self._log.say("crash", level=logging.ERROR, name=name, error=one_line(exc))
+            self._log.say("crash", level=logging.ERROR, name=name, error=exc)
             self._summary.schedule()
             return None
         if report.error_zh is not None and report.sha256 is None and sha is not None and ev.content_hash(path) == sha:
@@ -451,7 +488,7 @@ class Watcher:
     def _record_crash(self, path: Path, exc: Exception) -> None:
         zh, en = MESSAGES["crash_state"]
         report = WorkbookReport(path=path, name=self._log.name(path), register=None, branch=branch_of(path, self.root) or None,
-                                error_zh=zh.format(error=one_line(exc)), error_en=en.format(error=one_line(exc)))
+                                error_zh=zh.format(error=one_line(exc, "zh")), error_en=en.format(error=one_line(exc)))
         with self._cond:
             self._reports.append(report)
         with contextlib.suppress(Exception):
@@ -627,10 +664,14 @@ def watch(
     console: Console | None = None,
     stop: threading.Event | None = None,
     on_summary: Callable[[Path], None] | None = None,
+    tasks: Sequence[TimedTask] = (),
+    now: Clock = dt.datetime.now,
 ) -> int:
     """``automation watch``: watch ``root`` until ``stop`` is set or SIGINT/SIGTERM arrives; return the exit code.
 
-    0 after a normal stop (the write in flight is finished first); 2 when the root does not exist or its settings
+    ``tasks``: timed tasks to run besides the built-in refresh and the morning digest (:mod:`automation.watch_tasks`,
+    :mod:`automation.notify`); ``now``: the clock. 0 after a normal
+    stop (the write in flight is finished first); 2 when the root does not exist or its settings
     file is bad. Signal handlers are installed only when called from the main thread; a second Ctrl-C stops at
     once (KeyboardInterrupt).
     """
@@ -650,7 +691,12 @@ def watch(
         console.print(Text("--interval 应大于 0" if lang != "en" else "--interval must be > 0", style="bold red"))
         return 2
     stop = stop if stop is not None else threading.Event()
-    watcher = Watcher(root, polling=polling, interval=interval, console=console, on_summary=on_summary)
+    # The morning digest rides on the watcher's clock; it does nothing until [notify] names a channel.
+    digest = DigestTask(root)
+    watcher = Watcher(root, polling=polling, interval=interval, console=console, on_summary=on_summary,
+                      tasks=[*tasks, digest], now=now)
+    digest.configure(settings=lambda: watcher.settings, log_extra=watcher.log_extra,
+                     on_outcome=lambda outcome: console.print(outcome.line(watcher.settings.language)))
     restore = _install_signal_handlers(stop)
     try:
         watcher.start()

@@ -9,6 +9,7 @@ kept under ``.automation/history/``. A legacy ``.xls`` gets its results in a sid
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Sequence
@@ -18,7 +19,7 @@ from pathlib import Path
 from .problems import Problem, Severity
 from .root import STATE_DIR, unit_folders
 from .xlsx.locks import Lock
-from .xlsx.package import PackageError, new_result_workbook, sidecar_path, write_result_sheets
+from .xlsx.package import PackageError, new_result_workbook, result_banners, sidecar_path, write_result_sheets
 from .xlsx.safe_write import (
     RETRYABLE,
     WORK_PREFIX,
@@ -30,16 +31,11 @@ from .xlsx.safe_write import (
     safe_replace,
     write_file_atomically,
 )
-from .xlsx.sheet_xml import Link, ResultSheet
+from .xlsx.sheet_xml import STAMP_RE, Link, ResultSheet, banner
 
 CHECK_SHEET = "校验结果"
-BANNER = "本表由系统自动生成 · {time} · 请勿在此表编辑"
 ERROR_FILL, WARNING_FILL = "FFFDE2E1", "FFFFF4CE"
 CHECK_HEADERS = ("序号", "级别", "代码", "工作表", "单元格", "列", "填写内容", "问题说明", "依据条款", "English")
-
-
-def banner(as_of: dt.datetime) -> str:
-    return BANNER.format(time=f"{as_of:%Y-%m-%d %H:%M}")
 
 
 def check_sheet(problems: Sequence[Problem], *, rows_checked: int, as_of: dt.datetime, sheet_names: Sequence[str]) -> ResultSheet:
@@ -118,11 +114,15 @@ def write_results(
     *,
     history_keep: int,
     stale_lock_hours: float = 12.0,
+    keep_if_timeless: bool = False,
 ) -> WriteResult:
     """Write the result sheets into ``path`` (or its sidecar for .xls).
 
     ``compute(data)`` returns the sheets; it is called again with the new content when the file changed between
     reading and replacing (``data`` is the content about to be edited, or None for a sidecar).
+    ``keep_if_timeless``: results that differ from those in the file only by 计算时间 are not written (outcome
+    "noop"). Asked for content seen before, where only time can have changed the results; a new save is written
+    without this comparison, which costs a second rendering of the sheets.
     """
     try:
         if path.suffix.lower() == ".xls":
@@ -132,7 +132,7 @@ def write_results(
             return WriteResult(True, target=target, sha256=hashlib.sha256(data).hexdigest())
         outcome = safe_replace(
             path,
-            lambda data: write_result_sheets(data, list(compute(data))),
+            lambda data: _results_in(data, list(compute(data)), keep_if_timeless),
             history_dir=history_dir(root, path),
             history_keep=history_keep,
             stale_lock_hours=stale_lock_hours,
@@ -147,6 +147,30 @@ def write_results(
     sha = outcome.fingerprint.sha256 if outcome.fingerprint else None
     return WriteResult(outcome.written, outcome.reason, outcome.reason_en, target=path, sha256=sha, code=outcome.code,
                        lock=outcome.lock)
+
+
+def _results_in(data: bytes, sheets: list[ResultSheet], keep_if_timeless: bool) -> bytes | None:
+    """``data`` with ``sheets`` as its result sheets; None when they are the results already there, or (with
+    ``keep_if_timeless``) those results computed again at a later time (only 计算时间 differs).
+
+    Why: time-dependent results are recomputed on a schedule (:mod:`automation.refresh`) while the workbook stays
+    as it was. Writing it again just to move its 计算时间 would replace it (and add a history copy, pushing out the
+    staff's own earlier versions) every hour for nothing; so 计算时间 says when these results were computed, and
+    the file changes only when a figure does."""
+    new = write_result_sheets(data, sheets)
+    if new == data:
+        return None
+    if not keep_if_timeless:
+        return new
+    earlier = {m.group(0) for text in result_banners(data).values() if (m := STAMP_RE.search(text))}
+    if len(earlier) != 1:
+        return new  # no results of ours yet, or not all from one write: nothing to compare with
+    before = earlier.pop()
+    banners = [STAMP_RE.sub(lambda _m: before, s.banner, count=1) for s in sheets]
+    if banners == [s.banner for s in sheets]:
+        return new  # computed for the same time: the difference is a real one
+    restamped = [dataclasses.replace(s, banner=b) for s, b in zip(sheets, banners, strict=True)]
+    return None if write_result_sheets(data, restamped) == data else new
 
 
 def clean_leftovers(root: Path) -> list[Path]:

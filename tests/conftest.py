@@ -81,6 +81,15 @@ def root(tmp_path: Path) -> Path:
     return tmp_path
 
 
+@pytest.fixture(autouse=True)
+def _notice_pdfs_only_where_tested(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every contracts write-back with a contract needing a notice converts its letter to PDF, one LibreOffice
+    run of about 2 s (automation.notices); only tests marked ``libreoffice`` pay for it, the others see a machine
+    without LibreOffice (the letter's .docx is still written; the PDF is skipped with a note)."""
+    if request.node.get_closest_marker("libreoffice") is None:
+        monkeypatch.setattr("automation.notices.find_soffice", lambda: None)
+
+
 @pytest.fixture
 def src(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Where test workbooks are made: outside the watched root (which is ``tmp_path``)."""

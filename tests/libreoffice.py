@@ -17,23 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from automation.office import find_soffice  # the product's own look-up (expiry notices to PDF), one place
+
 REQUIRE_ENV = "AUTOMATION_REQUIRE_LIBREOFFICE"
-# Usual install locations when soffice is not on PATH (Debian/Ubuntu, macOS, Windows).
-_KNOWN_LOCATIONS = (
-    "/usr/lib/libreoffice/program/soffice",
-    "/opt/libreoffice/program/soffice",
-    "/Applications/LibreOffice.app/Contents/MacOS/soffice",
-    r"C:\Program Files\LibreOffice\program\soffice.exe",
-)
-
-
-def find_soffice() -> str | None:
-    """Path of the LibreOffice executable, or None."""
-    for name in ("soffice", "libreoffice"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return next((p for p in _KNOWN_LOCATIONS if Path(p).is_file()), None)
 
 
 def require_soffice() -> str:

@@ -42,7 +42,7 @@ from automation.xlsx.package import PackageError, result_sheet_names, staff_part
 from automation.xlsx.read import UnusableWorkbook, open_workbook
 from automation.xlsx.sheet_xml import Link, ResultSheet
 
-BANNER = "本表由系统自动生成 · 2026-11-27 16:00 · 请勿在此表编辑"
+BANNER = "本表由系统自动生成 · 计算时间 2026-11-27 16:00 · 请勿在此表编辑"
 NS_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 CONTRACTS = [
     ["合同编号", "客户代码", "客户名称", "商品型号", "开始日期", "到期日期", "合同金额(元)", "合同状态"],
@@ -406,7 +406,7 @@ def test_read_error_of_the_system_is_not_put_in_english_into_chinese(tmp_path: P
     with pytest.raises(UnusableWorkbook) as caught:
         open_workbook(path)
     assert_one_language(caught.value.zh, caught.value.en, path.name)
-    assert "EIO" in caught.value.zh and "Input/output error" in caught.value.en
+    assert "读写出错" in caught.value.zh and "Input/output error" in caught.value.en
 
 
 @pytest.mark.parametrize("kind", ["dtd", "short-part", "broken-app"])

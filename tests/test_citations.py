@@ -78,6 +78,9 @@ def cited() -> dict[str, str]:
             for column in sheet.columns:
                 if column.article:
                     out[f"{register.name}/{sheet.name}/{column.header}"] = column.article
+    from automation.notify.digest import CITATIONS  # the morning digest's sections and its privacy note
+
+    out.update({f"晨报/{what}": citation for what, citation in CITATIONS.items()})
     return out
 
 

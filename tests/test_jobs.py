@@ -343,7 +343,7 @@ def test_to_result_sheet_format() -> None:
     table = ResultTable("结果", frame, links={"编号": "编号"}, empty_message="没有")
     sheet = to_result_sheet(table, as_of=dt.datetime(2026, 2, 24, 10, 5, 30), source_sheet="别的")
     assert isinstance(sheet, ResultSheet)
-    assert sheet.banner == "本表由系统自动生成 · 2026-02-24 10:05 · 请勿在此表编辑"
+    assert sheet.banner == "本表由系统自动生成 · 计算时间 2026-02-24 10:05 · 请勿在此表编辑"
     assert list(sheet.headers) == ["编号", "开票日期", "到达时间", "金额", "件数", "备注"]
     assert sheet.empty_message == "没有"
     assert sheet.rows[0] == [Link("X1", sheet="源表", cell="A2"), d("2026-02-14"), t("2026-02-14 13:30"), 1.5, 1, "a"]

@@ -134,13 +134,15 @@ CONTRACTS = [
 
 def test_renewal_reminders() -> None:
     table = result(make_input("contracts", {"保养合同": CONTRACTS}, AS_OF), "续约提醒")
-    assert list(table.frame.columns[:7]) == ["合同编号", "客户代码", "客户名称", "到期日期", "剩余天数", "到期通知日期", "状态"]
+    assert list(table.frame.columns[:8]) == ["合同编号", "客户代码", "客户名称", "到期日期", "剩余天数", "到期通知日期", "状态",
+                                             "通知书"]
+    # 通知书 links to the expiry notice of each contract that needs one (第十九条), beside the workbook.
     assert rows_of(table) == [
-        ["K3", "KH00001", "甲公司", d("2026-03-01"), -9, None, "已过期未续约"],
-        ["K10", "KH00001", "甲公司", d("2026-03-10"), 0, d("2026-02-08"), "已寄通知"],
-        ["K2", "KH00001", "甲公司", d("2026-03-20"), 10, d("2026-02-20"), "已寄通知（晚于期满前 30 天）"],
-        ["K1", "KH00001", "甲公司", d("2026-04-01"), 22, None, "需寄通知"],
-        ["K7", "KH00001", "甲公司", d("2026-04-09"), 30, None, "需寄通知"],
+        ["K3", "KH00001", "甲公司", d("2026-03-01"), -9, None, "已过期未续约", None],
+        ["K10", "KH00001", "甲公司", d("2026-03-10"), 0, d("2026-02-08"), "已寄通知", None],
+        ["K2", "KH00001", "甲公司", d("2026-03-20"), 10, d("2026-02-20"), "已寄通知（晚于期满前 30 天）", None],
+        ["K1", "KH00001", "甲公司", d("2026-04-01"), 22, None, "需寄通知", "通知书/K1_甲公司.docx"],
+        ["K7", "KH00001", "甲公司", d("2026-04-09"), 30, None, "需寄通知", "通知书/K7_甲公司.docx"],
     ]
 
 
@@ -154,3 +156,6 @@ def test_renewal_notice_days_setting_and_links() -> None:
     assert rows_of(table)[2][6] == "已寄通知"  # 28 days before expiry is in time when notices go 10 days before
     sheet = to_result_sheet(table, as_of=AS_OF, source_sheet="保养合同")
     assert sheet.rows[0][0] == Link("K3", sheet="保养合同", cell="A4")
+    full = to_result_sheet(result(make_input("contracts", {"保养合同": CONTRACTS}, AS_OF), "续约提醒"), as_of=AS_OF,
+                           source_sheet="保养合同")
+    assert full.rows[3][7] == Link("通知书/K1_甲公司.docx", file="通知书/K1_甲公司.docx")  # a file, not a cell

@@ -271,3 +271,20 @@ def test_a_sheet_whose_grid_would_not_fit_is_refused_without_loading_it(tmp_path
     assert len([line for line in lines if words in line]) == 1, lines
     assert "Traceback" not in done.stdout + done.stderr
     assert book.read_bytes() == before
+
+
+# ------------------------------------------------------------------------------------- settings bounds
+
+@pytest.mark.parametrize(
+    ("section", "key", "value"),
+    [("sla", "urban_hours", 1e9), ("sla", "window_days", 100_000), ("contracts", "notice_days", 5000),
+     ("demand", "reward_max", 1e12), ("worklog", "max_daily_hours", 25), ("output", "history_keep", 10**9),
+     ("watch", "stale_lock_hours", 1e9), ("limits", "max_rows", 2_000_000), ("limits", "problems_per_kind", 10**7)],
+)
+def test_a_setting_beyond_any_sense_is_refused_naming_its_key(section: str, key: str, value: float) -> None:
+    from automation.settings import SettingsError, parse_settings
+
+    with pytest.raises(SettingsError) as refused:
+        parse_settings({section: {key: value}})
+    assert f"{section}.{key}" in refused.value.zh and f"{section}.{key}" in refused.value.en
+    assert "–" in refused.value.zh  # the span it may take is named

@@ -40,7 +40,7 @@ from automation.xlsx.package import (
 )
 from automation.xlsx.sheet_xml import Link, ResultSheet
 
-BANNER = "本表由系统自动生成 · 2026-11-29 10:00 · 请勿在此表编辑"
+BANNER = "本表由系统自动生成 · 计算时间 2026-11-29 10:00 · 请勿在此表编辑"
 ALLOWED = {"[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml", "docProps/app.xml"}
 
 

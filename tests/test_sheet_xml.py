@@ -31,7 +31,7 @@ from automation.xlsx.sheet_xml import (
 )
 
 NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
-BANNER = "本表由系统自动生成 · 2026-11-29 10:00 · 请勿在此表编辑"
+BANNER = "本表由系统自动生成 · 计算时间 2026-11-29 10:00 · 请勿在此表编辑"
 
 
 def render(sheet: ResultSheet, **kwargs: object) -> etree._Element:

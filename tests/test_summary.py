@@ -336,7 +336,7 @@ def test_sheets_layout_real_values_frozen_headers_and_filters(company: Path) -> 
     book = openpyxl.load_workbook(path)
     assert book.sheetnames == ["总览", "服务日报汇总", "超时明细", "逾期维修", "续约提醒", "次日优先派工", "校验问题", "数据状态"]
     for ws in book.worksheets:
-        assert str(ws["A1"].value).startswith("本表由系统自动生成 · 2026-11-27 16:00")
+        assert str(ws["A1"].value).startswith("本表由系统自动生成 · 计算时间 2026-11-27 16:00 · 请勿在此表编辑")
         assert ws.freeze_panes == "A3"
         assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A2:")
         assert all(ws.column_dimensions[c].width >= 5 for c in "ABC")

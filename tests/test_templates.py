@@ -35,6 +35,8 @@ SETTINGS_DEFAULTS = {
     "calendar": {"work_periods": ["08:00-12:00", "13:00-17:00"], "holidays": "chinesecalendar", "complete_years": []},
     "sla": {"urban_hours": 6, "suburban_hours": 7, "window_days": 31},
     "contracts": {"notice_days": 30},
+    "company": {"name": "", "phone": ""},
+    "notices": {"template": "总部/模板/保养到期通知书.docx"},
     "demand": {"reward_min": 50, "reward_max": 500},
     "worklog": {"max_daily_hours": 12},
     "customers": {"code_pattern": r"^KH\d{5}$"},
@@ -92,8 +94,8 @@ def test_no_stray_files_in_templates_dir() -> None:
 @pytest.mark.usefixtures("cached_build")
 def test_write_templates(tmp_path: Path, built: dict[str, bytes]) -> None:
     paths = write_templates(tmp_path / "out")
-    assert [p.name for p in paths] == [r.name + ".xlsx" for r in ALL]
-    for register, path in zip(ALL, paths, strict=True):
+    assert [p.name for p in paths] == [r.name + ".xlsx" for r in ALL] + ["保养到期通知书.docx"]
+    for register, path in zip(ALL, paths[: len(ALL)], strict=True):
         assert path.read_bytes() == built[register.key]
 
 

@@ -43,15 +43,16 @@ def test_check_sheet_lists_each_problem_with_a_link_to_its_cell(root):
     sheets = sheets_of(path)
     assert list(sheets) == ["保养合同", "校验结果", "续约提醒"]
     check = sheets["校验结果"]
-    assert check[0][0].startswith("本表由系统自动生成 · 2026-11-27 16:00")
+    assert check[0][0] == "本表由系统自动生成 · 计算时间 2026-11-27 16:00 · 请勿在此表编辑"
     assert check[1][:5] == ["序号", "级别", "代码", "工作表", "单元格"]
     assert [r[2:5] for r in check[2:]] == [["CON001", "保养合同", "F3"]]
     xml = parts(path)
     sheet_xml = next(v for k, v in xml.items() if k.startswith("xl/worksheets/") and b"CON001" in v)
     assert b'location="\'\xe4\xbf\x9d\xe5\x85\xbb\xe5\x90\x88\xe5\x90\x8c\'!F3"' in sheet_xml  # '保养合同'!F3
-    renew = {r[0]: r[-1] for r in sheets["续约提醒"][2:]}
-    # HT-001 expires 2026-12-10, within 30 days of 2026-11-27; HT-002 ran out a year ago without renewal.
-    assert renew == {"HT-001": "需寄通知", "HT-002": "已过期未续约"}
+    renew = {r[0]: (r[6], r[7]) for r in sheets["续约提醒"][2:]}
+    # HT-001 expires 2026-12-10, within 30 days of 2026-11-27, and links to its notice; HT-002 ran out a year ago
+    # without renewal.
+    assert renew == {"HT-001": ("需寄通知", "通知书/HT-001_宁波甬江机械有限公司.docx"), "HT-002": ("已过期未续约", "")}
 
 
 def test_clean_workbook_says_so_with_the_rows_checked(root):
@@ -73,13 +74,33 @@ def test_staff_parts_survive_two_runs_byte_for_byte_and_history_is_kept(root):
     original = parts(path)
     staff = staff_part_names(path.read_bytes())
     validate_paths([path], as_of=AS_OF, write=True)
-    validate_paths([path], as_of=AS_OF + dt.timedelta(hours=1), write=True)
+    validate_paths([path], as_of=AS_OF + dt.timedelta(days=1), write=True)  # a day later: 剩余天数 changed
     after = parts(path)
     for name in staff:
         assert after[name] == original[name], name
     history = sorted((root / ".automation" / "history" / "服务中心").iterdir())
     assert len(history) == 2
     assert parts(history[0]) == original
+
+
+def test_results_computed_again_unchanged_leave_the_file_alone(root):
+    """Only 计算时间 would change (the same figures an hour later): no rewrite, no history copy, and the banner
+    keeps the time the figures were computed; once a figure changes (a day later) the file is written."""
+    path = write_workbook(root / "服务中心" / "保养合同.xlsx", {"保养合同": CONTRACTS})
+    [first] = validate_paths([path], as_of=AS_OF, write=True)
+    assert first.written
+    data, mtime = path.read_bytes(), path.stat().st_mtime_ns
+    history = root / ".automation" / "history" / "服务中心"
+    copies = sorted(history.iterdir())
+    [again] = validate_paths([path], as_of=AS_OF + dt.timedelta(hours=1), write=True)
+    assert (again.written, again.write_code, again.reason) == (False, "noop", None)
+    assert path.read_bytes() == data and path.stat().st_mtime_ns == mtime
+    assert sorted(history.iterdir()) == copies
+    [later] = validate_paths([path], as_of=AS_OF + dt.timedelta(days=1), write=True)
+    assert later.written
+    sheets = sheets_of(path)
+    assert {sheets[name][0][0] for name in ("校验结果", "续约提醒")} == {"本表由系统自动生成 · 计算时间 2026-11-28 16:00 · 请勿在此表编辑"}
+    assert {r[0]: r[4] for r in sheets["续约提醒"][2:]} == {"HT-001": 12, "HT-002": -332}  # 剩余天数 a day later
 
 
 def test_a_locked_workbook_is_checked_but_not_written(root):

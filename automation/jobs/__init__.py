@@ -24,7 +24,7 @@ import pandas as pd
 from ..calendar import WorkCalendar
 from ..catalogue import problem
 from ..settings import Settings
-from ..xlsx.sheet_xml import Link, ResultSheet
+from ..xlsx.sheet_xml import Link, ResultSheet, banner
 from . import calendar_sheet, contracts, customers, daily, demand, dispatch, workshop
 from .base import CELL, SHEET, Job, JobInput, ResultTable
 
@@ -39,7 +39,6 @@ JOBS: dict[str, tuple[Job, ...]] = {
     "master": calendar_sheet.JOBS,
 }
 
-BANNER = "本表由系统自动生成 · {time} · 请勿在此表编辑"
 
 
 def result_sheet_names(register_key: str) -> tuple[str, ...]:
@@ -138,7 +137,7 @@ def to_result_sheet(table: ResultTable, *, as_of: dt.datetime, source_sheet: str
         name=table.name,
         headers=visible,
         rows=rows,
-        banner=BANNER.format(time=f"{as_of:%Y-%m-%d %H:%M}"),
+        banner=banner(as_of),
         empty_message=table.empty_message,
     )
 

@@ -9,6 +9,8 @@ and its 到期日期 is at most ``settings.notice_days`` days after the as-of da
   A notice sent later than ``settings.notice_days`` days before expiry (第十九条「期满前一个月」; validation warns
   CON007) shows as 已寄通知（晚于期满前 30 天）, so the clerk reading the sheet sees it was late without a column more.
 * Soonest expiry first; contracts without a readable 到期日期 are left out (validation reports them).
+* 通知书: for a 需寄通知 row, a link to the filled 保养到期通知书 (``通知书/<合同编号>_<客户名称>.docx`` beside the
+  workbook), which :mod:`automation.notices` writes after the write-back from exactly these rows.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..notices import LINK_COLUMN, letter_links
 from ..validators.rules.contracts import late_notice
 from .base import Job, JobInput, ResultTable, source_cells
 
@@ -40,15 +43,18 @@ def renewal_sheet(inp: JobInput) -> ResultTable:
     late = late_notice(data, int(inp.settings.notice_days))[rows]
     sent = np.where(late, f"{NOTIFIED}（晚于期满前 {int(inp.settings.notice_days)} 天）", NOTIFIED)
     status = np.where(days < 0, EXPIRED, np.where(notified, sent, TO_NOTIFY)).astype(object)
+    numbers, customers = data["合同编号"].to_numpy()[rows], data["客户名称"].to_numpy()[rows]
+    letters = letter_links(numbers.tolist(), customers.tolist(), (status == TO_NOTIFY).tolist())
     frame = pd.DataFrame(
         {
-            "合同编号": data["合同编号"].to_numpy()[rows],
+            "合同编号": numbers,
             "客户代码": data["客户代码"].to_numpy()[rows],
-            "客户名称": data["客户名称"].to_numpy()[rows],
+            "客户名称": customers,
             "到期日期": expiry.to_numpy()[rows],
             "剩余天数": days,
             "到期通知日期": data["到期通知日期"].to_numpy()[rows],
             "状态": status,
+            LINK_COLUMN: pd.Series(letters, dtype=object),
             **source_cells(table, "合同编号", rows),
         }
     )
@@ -57,7 +63,7 @@ def renewal_sheet(inp: JobInput) -> ResultTable:
 
 RENEWALS = Job(
     "续约提醒",
-    ("合同编号", "客户代码", "客户名称", "到期日期", "剩余天数", "到期通知日期", "状态"),
+    ("合同编号", "客户代码", "客户名称", "到期日期", "剩余天数", "到期通知日期", "状态", LINK_COLUMN),
     renewal_sheet,
     "近期没有需要续约的保养合同",
 )

@@ -130,10 +130,16 @@ def write_register(
     return planted
 
 
+SAMPLE_COMPANY = ("宁波甬力机械有限公司", "0574-87361000")  # the sample's own name and phone, for its expiry notices
+
+
 def _settings_text(head_office: str) -> str:
     from ..templates import settings_text
 
-    return settings_text(head_office)
+    name, phone = SAMPLE_COMPANY
+    # The company's own name is set, as an administrator would, so the sample's expiry notices are signed.
+    text = settings_text(head_office).replace('# name = ""', f'name = "{name}"', 1)
+    return text.replace('# phone = ""', f'phone = "{phone}"', 1)
 
 
 # --------------------------------------------------------------------------------------- the whole company

@@ -49,12 +49,12 @@ from ..registers import REGISTERS
 from ..state import Record
 from ..xlsx.locks import current_lock, describe_lock
 from ..xlsx.sheet_xml import HEADER_FILL, CellStyle, Link, ResultSheet
+from ..xlsx.sheet_xml import banner as sheet_banner
 from .charts import Chart, ExtraRow, Series, anchor_columns, range_ref
 
 if TYPE_CHECKING:
     from .collect import WorkbookFacts
 
-BANNER = "本表由系统自动生成 · {time} · 请勿在此表编辑"
 OVERVIEW, DAILY, LATE, OVERDUE, RENEWALS, PRIORITY, PROBLEMS, STATUS = (
     "总览", "服务日报汇总", "超时明细", "逾期维修", "续约提醒", "次日优先派工", "校验问题", "数据状态"
 )  # fmt: skip
@@ -520,7 +520,7 @@ def _overview_extras(
 
 def summary_book(inp: SummaryInput) -> SummaryBook:
     """Every sheet of the summary, plus 总览's extra rows and charts."""
-    banner = BANNER.format(time=f"{inp.as_of:%Y-%m-%d %H:%M}")
+    banner = sheet_banner(inp.as_of)
     order = {b: i for i, b in enumerate([*inp.branches, inp.head_office])}
     ordered = sorted(inp.facts, key=lambda f: (order.get(f.branch, len(order)), f.path))
     sheets: dict[str, list[list[object]]] = {}

@@ -36,6 +36,7 @@ with entities and network off, DOCTYPE refused).
 
 from __future__ import annotations
 
+import html
 import posixpath
 import re
 import time
@@ -75,6 +76,7 @@ __all__ = [
     "marker_code_name",
     "marker_token",
     "new_result_workbook",
+    "result_banners",
     "result_sheet_names",
     "sidecar_path",
     "staff_part_names",
@@ -84,6 +86,8 @@ __all__ = [
 RESULT_MARKER = "AutomationResult"
 _CODE_NAME = re.compile(rb"<(?:\w+:)?sheetPr\b[^>]*?\bcodeName\s*=\s*[\"']([^\"']*)[\"']")
 _SHEET_DATA = re.compile(rb"<(?:\w+:)?sheetData\b")
+_ROW_END = re.compile(rb"</(?:\w+:)?row>")
+_INLINE_TEXT = re.compile(rb"<(?:\w+:)?t(?:\s[^>]*)?>([^<]*)</(?:\w+:)?t>")
 # What Excel forbids in a sheet name. Other programs write such names anyway; LibreOffice then keeps the sheet only
 # when it is the first one (renamed Sheet1) and silently drops any later one, after which every sheet-local defined
 # name placed after it points past the end and LibreOffice refuses to load the workbook at all.
@@ -214,6 +218,23 @@ def write_result_sheets(package: bytes, sheets: Sequence[ResultSheet], *, replac
 def result_sheet_names(package: bytes) -> list[str]:
     """Names of the product-created sheets in the package, in workbook order."""
     return [s.name for s in _open(package).sheets if s.ours]
+
+
+def result_banners(package: bytes) -> dict[str, str]:
+    """The banner (row 1's inline text) of each product-created sheet, by name, read from the start of its part
+    only. A sheet whose banner is no longer an inline string (saved again by a spreadsheet program, which turns
+    it into a shared string) is left out."""
+    book = _open(package)
+    banners: dict[str, str] = {}
+    for sheet in book.sheets:
+        if not sheet.ours or sheet.part is None:
+            continue
+        head = book.pkg.head(sheet.part, _ROW_END)
+        start, end = _SHEET_DATA.search(head), _ROW_END.search(head)
+        found = _INLINE_TEXT.search(head, start.end(), end.start()) if start and end else None
+        if found is not None:
+            banners[sheet.name] = html.unescape(found.group(1).decode("utf-8", "replace"))
+    return banners
 
 
 def staff_part_names(package: bytes) -> frozenset[str]:

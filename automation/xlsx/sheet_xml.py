@@ -77,6 +77,18 @@ class Link:
             raise ValueError("Link needs a target sheet or file")
 
 
+# Row 1 of every result sheet (SPEC §6). 计算时间 is the as-of instant the sheet's figures were computed for, so a
+# reader knows how fresh they are; one line, so it never pushes the header row down.
+BANNER = "本表由系统自动生成 · 计算时间 {time} · 请勿在此表编辑"
+# The part of a banner that names the computing time (to find it, or swap it for another).
+STAMP_RE = re.compile(r"计算时间 \d{4}-\d{2}-\d{2} \d{2}:\d{2}")
+
+
+def banner(as_of: dt.datetime) -> str:
+    """The banner of a result sheet computed as of ``as_of`` (whole minutes)."""
+    return BANNER.format(time=f"{as_of:%Y-%m-%d %H:%M}")
+
+
 @dataclass(frozen=True)
 class ResultSheet:
     """One result table to be written as a sheet (see the module docstring for how values are encoded)."""
