@@ -23,6 +23,7 @@ from .root import Source, branch_of, discover, is_ignored, recognise, unit_folde
 from .settings import Settings
 from .validators.context import CONTRACT_LOOKUP, Lookups
 from .xlsx.read import RawWorkbook, SheetTooLarge, UnusableWorkbook, cannot_read, gc_paused, open_workbook
+from .xlsx.read_guard import ReadGuard
 from .xlsx.table import Table, build_table, header_score
 
 
@@ -117,6 +118,7 @@ class Deployment:
         self.as_of = as_of
         self._loaded: dict[Path, LoadedWorkbook] = {}
         self._folder_cache: dict[Path, list[LoadedWorkbook]] = {}
+        self.read_guard = ReadGuard(root)  # content that ended a reader before is not read again
 
     def source(self, path: Path) -> Source:
         return Source(path=path, root=self.root, branch=branch_of(path, self.root))
@@ -139,7 +141,7 @@ class Deployment:
     def _read(self, source: Source) -> LoadedWorkbook:
         loaded = LoadedWorkbook(source=source)
         try:
-            raw = open_workbook(source.path, self.settings.max_rows)
+            raw = open_workbook(source.path, self.settings.max_rows, self.read_guard)
         except UnusableWorkbook as exc:
             loaded.error = exc
             loaded.sha256 = _file_hash(source.path)  # so an unusable file is not read again until it changes

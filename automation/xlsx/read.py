@@ -16,6 +16,7 @@ through a copy without those sheets (only the worksheets matter here), the file 
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import io
@@ -32,6 +33,7 @@ from ..problems import BilingualError, os_reason_zh
 from .container import ZIP_MAGIC, Package, PackageError, check_container, open_zip
 from .extent import sheet_extent
 from .formats import Cell, time_formatted
+from .read_guard import ReadGuard
 from .workbook_parts import Workbook
 
 # Excel 4 macro sheets (xl/macrosheets/): python-calamine refuses any workbook that lists one.
@@ -82,6 +84,7 @@ class RawWorkbook:
     _rows: dict[str, list[list[object]]] = field(default_factory=dict, repr=False)
     _data: bytes = field(default=b"", repr=False)  # the bytes read, for the rare look at number formats
     max_rows: int = 200_000  # settings' limits.max_rows
+    _marked: contextlib.ExitStack = field(default_factory=contextlib.ExitStack, repr=False)  # the read guard's marker
 
     def rows(self, sheet: str) -> list[list[object]]:
         """All cells of a sheet; ``rows[0]`` is Excel row 1 and ``rows[r][0]`` is column A. Raises SheetTooLarge
@@ -120,7 +123,10 @@ class RawWorkbook:
     def close(self) -> None:
         self._rows.clear()
         self._data = b""
-        self._book.close()
+        try:
+            self._book.close()
+        finally:
+            self._marked.close()  # the reading ended normally: its marker goes
 
 
 def panicked(exc: BaseException) -> bool:
@@ -194,25 +200,40 @@ def custom_property(data: bytes, name: str = "automation.register") -> str | Non
     return None
 
 
-def open_workbook(path: Path, max_rows: int = 200_000) -> RawWorkbook:
+def open_workbook(path: Path, max_rows: int = 200_000, guard: ReadGuard | None = None) -> RawWorkbook:
     """Check and open a workbook for reading; raises UnusableWorkbook for anything unusable (its sheets are
-    checked against ``max_rows`` when they are read)."""
+    checked against ``max_rows`` when they are read). With a ``guard``, content whose reading ended a process
+    before is refused, and this reading is marked until the workbook is closed (:mod:`.read_guard`)."""
     data = check_file(path)
-    try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except BaseException as exc:  # calamine raises several kinds (and may panic); all mean the same to staff
-        if not isinstance(exc, Exception) and not panicked(exc):
-            raise
-        book = _read_worksheets_only(path.name, data, exc)
-    try:
-        names = [m.name for m in book.sheets_metadata if str(m.typ).endswith("WorkSheet")]
-    except Exception as exc:  # noqa: BLE001
-        raise cannot_read(path.name, exc) from None
-    prop = custom_property(data) if data.startswith(ZIP_MAGIC) else None
     sha = hashlib.sha256(data).hexdigest()
+    marked = contextlib.ExitStack()
+    if guard is not None:
+        if guard.killed_before(sha):
+            raise UnusableWorkbook(
+                f"{path.name}：上次读取此文件时程序意外退出（文件内容触发了读取组件的缺陷），已跳过；修改并保存后会重新处理",
+                f"{path.name}: reading this file ended the program last time (its content trips the reader); "
+                "skipped until the file is saved again",
+            )
+        marked.enter_context(guard.reading(path.name, sha))
+    try:
+        try:
+            book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        except BaseException as exc:  # calamine raises several kinds (and may panic); all mean the same to staff
+            if not isinstance(exc, Exception) and not panicked(exc):
+                raise
+            book = _read_worksheets_only(path.name, data, exc)
+        try:
+            names = [m.name for m in book.sheets_metadata if str(m.typ).endswith("WorkSheet")]
+        except Exception as exc:  # noqa: BLE001
+            raise cannot_read(path.name, exc) from None
+        prop = custom_property(data) if data.startswith(ZIP_MAGIC) else None
+    except BaseException:
+        marked.close()
+        raise
     return RawWorkbook(
-        path=path, sheet_names=names, register_property=prop, sha256=sha, _book=book, _data=data, max_rows=max_rows
-    )
+        path=path, sheet_names=names, register_property=prop, sha256=sha, _book=book, _data=data, max_rows=max_rows,
+        _marked=marked,
+    )  # fmt: skip
 
 
 def cannot_read(name: str, exc: BaseException) -> UnusableWorkbook:
