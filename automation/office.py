@@ -41,15 +41,25 @@ def find_soffice() -> str | None:
 def convert_to_pdf(soffice: str, sources: Sequence[Path], outdir: Path, *, timeout: float = 180) -> dict[Path, Path]:
     """Convert ``sources`` to PDF into ``outdir`` in one LibreOffice run (its start-up is most of the cost);
     return source → PDF for each one converted. Raises OfficeError when none could be."""
+    return convert(soffice, sources, outdir, "pdf", timeout=timeout)
+
+
+def convert(
+    soffice: str, sources: Sequence[Path], outdir: Path, fmt: str, *, timeout: float = 180
+) -> dict[Path, Path]:
+    """Open ``sources`` in LibreOffice headless and save each as ``fmt`` (``pdf``, ``xlsx``, ``xlsx:"Calc MS Excel
+    2007 XML"``…) into ``outdir``, in one run with a throw-away profile; return source → new file for each one
+    written. Raises OfficeError when none could be (the last line LibreOffice said, or the time-out)."""
     if not sources:
         return {}
     outdir.mkdir(parents=True, exist_ok=True)
     profile = Path(tempfile.mkdtemp(prefix="lo-profile-"))
     command = [
         soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore", "--nolockcheck",
-        "--convert-to", "pdf", "--outdir", str(outdir), *map(str, sources),
+        "--convert-to", fmt, "--outdir", str(outdir), *map(str, sources),
     ]
     try:
+        # Own session so a hung conversion can be killed with its soffice.bin child.
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                    stdin=subprocess.DEVNULL, start_new_session=True)
     except OSError as exc:
@@ -66,7 +76,8 @@ def convert_to_pdf(soffice: str, sources: Sequence[Path], outdir: Path, *, timeo
         raise OfficeError(f"LibreOffice did not finish within {timeout:.0f} s") from None
     finally:
         shutil.rmtree(profile, ignore_errors=True)
-    done = {s: outdir / f"{s.stem}.pdf" for s in sources}
+    extension = fmt.split(":", 1)[0]
+    done = {s: outdir / f"{s.stem}.{extension}" for s in sources}
     done = {s: p for s, p in done.items() if p.is_file() and p.stat().st_size > 0}
     if not done:
         detail = (err or out).decode("utf-8", "replace").strip().splitlines()

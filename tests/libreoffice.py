@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
-import tempfile
 from pathlib import Path
 
 import pytest
 
-from automation.office import find_soffice  # the product's own look-up (expiry notices to PDF), one place
+from automation import office
+from automation.office import find_soffice  # the product's own look-up and conversion, one place
 
 REQUIRE_ENV = "AUTOMATION_REQUIRE_LIBREOFFICE"
 
@@ -56,35 +55,8 @@ def require_uno_python() -> str:
 def convert(source: Path, outdir: Path, fmt: str = "xlsx", *, timeout: float = 180) -> Path:
     """Open ``source`` in LibreOffice headless and save it as ``fmt`` into ``outdir``; return the new file."""
     soffice = require_soffice()
-    outdir.mkdir(parents=True, exist_ok=True)
-    profile = Path(tempfile.mkdtemp(prefix="lo-profile-"))
-    command = [
-        soffice,
-        f"-env:UserInstallation={profile.as_uri()}",
-        "--headless",
-        "--norestore",
-        "--nolockcheck",
-        "--convert-to",
-        fmt,
-        "--outdir",
-        str(outdir),
-        str(source),
-    ]
-    # Own session so a hung conversion can be killed with its soffice.bin child.
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     try:
-        out, err = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        if hasattr(os, "killpg"):
-            os.killpg(process.pid, signal.SIGKILL)
-        else:
-            process.kill()
-        process.communicate()
-        raise RuntimeError(f"LibreOffice did not finish converting {source.name} within {timeout:.0f} s") from None
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
-    target = outdir / f"{source.stem}.{fmt.split(':', 1)[0]}"
-    if process.returncode != 0 or not target.is_file():
-        detail = (err or out).decode("utf-8", "replace").strip().splitlines()
-        raise RuntimeError(f"LibreOffice could not convert {source.name}: {detail[-1] if detail else 'no output'}")
+        [target] = office.convert(soffice, [source], outdir, fmt, timeout=timeout).values()
+    except office.OfficeError as exc:
+        raise RuntimeError(f"LibreOffice could not convert {source.name}: {exc}") from None
     return target
