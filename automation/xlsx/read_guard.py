@@ -77,6 +77,9 @@ class ReadGuard:
         """Hold a marker naming ``name`` (content ``sha``) while the body reads it."""
         marker = self.folder / f"{os.getpid()}-{threading.get_ident()}.json"
         handle: IO[str] | None = None
+        # Folders made just for the marker are removed with it: a run that writes nothing (--no-write) leaves the
+        # root as it found it.
+        made = [f for f in (self.folder.parent, self.folder) if not f.exists()]
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             handle = open(marker, "w", encoding="utf-8")  # noqa: SIM115 - held open (and locked) while reading
@@ -89,9 +92,10 @@ class ReadGuard:
             yield
         finally:
             if handle is not None:
-                with contextlib.suppress(OSError):
-                    marker.unlink()
-                handle.close()
+                _release(handle, marker)
+            for folder in reversed(made):
+                with contextlib.suppress(OSError):  # not empty: another reader, or the product's other files
+                    folder.rmdir()
 
     # ------------------------------------------------------------------------------------------------------
 
@@ -131,6 +135,24 @@ class ReadGuard:
         except OSError:
             with contextlib.suppress(OSError):
                 temp.unlink()
+
+
+def _release(handle: IO[str], marker: Path) -> None:
+    """Remove a marker whose reading ended normally. POSIX: unlink while still holding the lock, so no starting
+    run can take it for a dead reader's. Windows cannot unlink an open file: empty it first (an empty marker names
+    nothing), then close and unlink."""
+    if os.name == "nt":  # pragma: no cover - exercised on Windows only
+        with contextlib.suppress(OSError):
+            handle.seek(0)
+            handle.truncate()
+            handle.flush()
+        handle.close()
+        with contextlib.suppress(OSError):
+            marker.unlink()
+        return
+    with contextlib.suppress(OSError):
+        marker.unlink()
+    handle.close()
 
 
 def _now() -> str:
