@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,12 +20,31 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 
+from . import __version__
 from .pipeline import WorkbookReport, validate_paths
-from .problems import BilingualError
-from .settings import load_settings
+from .problems import BilingualError, Problem
+from .registers import REGISTERS
+from .root import find_root
+from .set_aside import SetAside, set_aside_files
+from .settings import SETTINGS_FILE, load_settings
 
 if TYPE_CHECKING:
     from .summary import SummaryOutcome
+
+def _bilingual_help_panels() -> None:
+    """Headings of typer's --help panels in both languages, as the help texts are (module constants typer reads
+    when it renders; absent in older typers, then English stays)."""
+    try:
+        from typer import rich_utils
+    except ImportError:  # typer without rich
+        return
+    for name, text in (("OPTIONS_PANEL_TITLE", "选项 Options"), ("ARGUMENTS_PANEL_TITLE", "参数 Arguments"),
+                       ("COMMANDS_PANEL_TITLE", "命令 Commands"), ("ERRORS_PANEL_TITLE", "错误 Error")):
+        if hasattr(rich_utils, name):
+            setattr(rich_utils, name, text)
+
+
+_bilingual_help_panels()
 
 app = typer.Typer(
     help="售后服务登记簿自动化：校验、派工时限、汇总。 Excel registers for customer and after-sales service.",
@@ -43,7 +63,14 @@ err_console = Console(stderr=True)
 DEFAULT_ROOT = Path("workbooks")
 EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE = 0, 1, 2
 
-Lang = Annotated[str, typer.Option("--lang", help="输出语言 zh 或 en。 Output language: zh or en.")]
+Lang = Annotated[
+    str | None,
+    typer.Option(
+        "--lang", show_default=False,
+        help="输出语言 zh 或 en（默认取 automation.toml 的 output.language，没有则 zh）。 "
+        "Output language: zh or en (default: the root's output.language, else zh).",
+    ),
+]
 AsOf = Annotated[
     str | None,
     typer.Option("--as-of", help="以此时刻为“现在”，如 2026-11-29 或 '2026-11-29 10:00'。 Treat this instant as now."),
@@ -57,7 +84,25 @@ class UsageError(BilingualError):
     """Bad command-line input: reported in one line, exit 2."""
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        console.print(f"automation {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_show_version, is_eager=True, help="显示版本后退出。 Show the version and exit."),
+    ] = False,
+) -> None:
+    # Options of `automation` itself; the help text is the app's.
+    pass
+
+
 def parse_as_of(text: str | None) -> dt.datetime:
+    """--as-of: a date and time, or a bare date meaning the end of that day (23:59); empty means now."""
     if not text:
         return dt.datetime.now().replace(second=0, microsecond=0)
     cleaned = text.strip().replace("T", " ").replace("/", "-")
@@ -74,15 +119,78 @@ def parse_as_of(text: str | None) -> dt.datetime:
     )
 
 
+def parse_call_time(text: str) -> dt.datetime:
+    """START of `calendar deadline`: a date and a time. A bare date is refused: the time of a call decides its
+    deadline, and guessing 23:59 (as --as-of does) would quietly move it to the next working day."""
+    cleaned = text.strip().replace("T", " ").replace("/", "-")
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"):
+        try:
+            return dt.datetime.strptime(cleaned, fmt)
+        except ValueError:
+            continue
+    try:
+        dt.datetime.strptime(cleaned, "%Y-%m-%d")
+    except ValueError:
+        raise UsageError(
+            f"来电时间「{text}」无法识别，应写成日期加时间，如 \"2026-02-13 15:30\"",
+            f"START '{text}' is not understood; give a date and a time, e.g. \"2026-02-13 15:30\"",
+        ) from None
+    raise UsageError(
+        f"来电时间「{text}」只有日期，缺少时间：派工时限从来电的时刻算起，请写成 \"{cleaned} 15:30\" 这样的形式",
+        f"START '{text}' is a date without a time: the deadline counts from the moment of the call; "
+        f"write it like \"{cleaned} 15:30\"",
+    )
+
+
+def register_name(key: str | None, lang: str) -> str:
+    """How a register is named to people: 叫修登记簿 in Chinese output, its English title in English."""
+    register = REGISTERS.get(key or "")
+    if register is None:
+        return key or ""
+    return register.title_en if lang == "en" else register.name
+
+
+def in_sheet_order(problems: Sequence[Problem]) -> list[Problem]:
+    """Problems as staff walk the workbook: sheet by sheet (in the order the checks met them), then row, then
+    column; problems about a whole sheet (no row) first."""
+    sheets: dict[str, int] = {}
+    for p in problems:
+        sheets.setdefault(p.sheet or "", len(sheets))
+
+    def key(p: Problem) -> tuple[int, int, int, str]:
+        letters = re.match(r"[A-Z]*", p.cell or "").group(0)  # type: ignore[union-attr]
+        column = 0
+        for ch in letters:
+            column = column * 26 + ord(ch) - 64
+        return sheets[p.sheet or ""], p.row or 0, column, p.code
+
+    return sorted(problems, key=key)
+
+
 def _require_root(root: Path) -> None:
     if not root.is_dir():
         raise UsageError(f"根目录不存在：{root}", f"root folder does not exist: {root}")
 
 
-def _check_lang(lang: str) -> str:
+def _check_lang(lang: str | None, root: Path | None = None) -> str:
+    """The language of a command's output: --lang when given, else the root's [output] language, else zh."""
+    if lang is None:
+        return settings_language(root)
     if lang not in ("zh", "en"):
         raise UsageError(f"--lang 应为 zh 或 en，实为 {lang}", f"--lang must be zh or en, got {lang}")
     return lang
+
+
+def settings_language(root: Path | None) -> str:
+    """[output] language of ``root`` (./workbooks when None); zh when there is no readable settings file (a bad
+    one is reported by the command itself, in Chinese, the default)."""
+    folder = root if root is not None else DEFAULT_ROOT
+    try:
+        if (folder / SETTINGS_FILE).is_file():
+            return load_settings(folder).language
+    except (BilingualError, OSError):
+        pass
+    return "zh"
 
 
 def _progress() -> Progress:
@@ -105,8 +213,9 @@ def exit_code(reports: Sequence[WorkbookReport]) -> int:
 
 def print_reports(
     reports: Sequence[WorkbookReport], lang: str, as_of: dt.datetime, as_json: bool,
-    summary: SummaryOutcome | None = None,
+    summary: SummaryOutcome | None = None, set_aside: Sequence[SetAside] | None = None,
 ) -> None:
+    """The reports as §9's JSON object, or per workbook a line and a table of its problems in sheet order."""
     if as_json:
         payload: dict[str, object] = {
             "as_of": as_of.isoformat(),
@@ -114,6 +223,8 @@ def print_reports(
             "errors": sum(r.errors for r in reports),
             "warnings": sum(r.warnings for r in reports),
         }
+        if set_aside is not None:
+            payload["set_aside"] = [item.to_json(lang) for item in set_aside]
         if summary is not None:
             payload["summary"] = {
                 "path": str(summary.path), "written": summary.written,
@@ -123,7 +234,7 @@ def print_reports(
         return
     en = lang == "en"
     for report in reports:
-        title = f"{escape(report.name)}  [dim]{report.register or ''} {escape(report.branch or '')}[/dim]"
+        title = f"{escape(report.name)}  [dim]{register_name(report.register, lang)} {escape(report.branch or '')}[/dim]"
         if report.error_zh:
             # One line however long (the terminal may fold it); the message is text, never markup.
             console.print(f"[bold red]✗[/] {title}: {escape(report.error(lang) or '')}", soft_wrap=True)
@@ -143,12 +254,18 @@ def print_reports(
         if not report.problems:
             continue
         table = RichTable(show_header=True, header_style="bold", show_lines=False, pad_edge=False)
-        for header in (("Sheet", "Cell", "Code", "Message", "Article") if en else ("工作表", "单元格", "代码", "问题", "依据")):
+        headers = ("Sheet", "Cell", "Level", "Code", "Message", "Article") if en else (
+            "工作表", "单元格", "级别", "代码", "问题", "依据")
+        for header in headers:
             table.add_column(header, overflow="fold")
-        shown = report.problems[:TERMINAL_PROBLEMS]
+        shown = in_sheet_order(report.problems)[:TERMINAL_PROBLEMS]
         for p in shown:
-            colour = "red" if p.severity == "error" else "yellow"
-            table.add_row(escape(p.sheet or ""), p.cell or "", f"[{colour}]{p.code}[/]", escape(p.message(lang)), p.article)
+            error = p.severity == "error"
+            colour = "red" if error else "yellow"
+            # The level in words as well as colour: colour is lost when the output is piped or printed.
+            level = ("error" if error else "warning") if en else ("错误" if error else "警告")
+            table.add_row(escape(p.sheet or ""), p.cell or "", f"[{colour}]{level}[/]", f"[{colour}]{p.code}[/]",
+                          escape(p.message(lang)), p.article)
         console.print(table)
         if len(report.problems) > len(shown):
             rest = len(report.problems) - len(shown)
@@ -156,6 +273,7 @@ def print_reports(
                 f"… {rest} more lines: see the sheet 校验结果 in the workbook, or --json" if en
                 else f"… 另有 {rest} 条未显示：请看工作簿中的「校验结果」表，或用 --json"
             )
+    print_set_aside(set_aside or (), lang)
     errors, warnings = sum(r.errors for r in reports), sum(r.warnings for r in reports)
     unusable = sum(1 for r in reports if r.error_zh)
     if en:
@@ -171,6 +289,12 @@ def _print_notices(report: WorkbookReport, lang: str) -> None:
     if outcome is not None and outcome.newsworthy:
         colour = "red" if outcome.error_zh else ("yellow" if outcome.kept or outcome.busy or outcome.notes else "green")
         console.print(f"  [{colour}]{escape(outcome.line(lang))}[/]  [dim]{escape(report.name)}[/]", soft_wrap=True)
+
+
+def print_set_aside(items: Sequence[SetAside], lang: str) -> None:
+    """One line per file left out: suspected copies (疑似副本) and spreadsheets in a format that cannot be read."""
+    for item in items:
+        console.print(f"[yellow]![/] {escape(item.message(lang))}", soft_wrap=True)
 
 
 def print_overview(reports: Sequence[WorkbookReport], lang: str) -> None:
@@ -190,7 +314,7 @@ def print_overview(reports: Sequence[WorkbookReport], lang: str) -> None:
             status = f"[yellow]{(r.reason_en if en else r.reason) or ''}[/]"
         errors = f"[red]{r.errors}[/]" if r.errors else "0"
         warnings = f"[yellow]{r.warnings}[/]" if r.warnings else "0"
-        table.add_row(r.name, r.register or "", r.branch or "", errors, warnings, status)
+        table.add_row(escape(r.name), register_name(r.register, lang), escape(r.branch or ""), errors, warnings, status)
     console.print(table)
     for r in reports:
         _print_notices(r, lang)
@@ -205,9 +329,9 @@ def validate_command(
     no_write: NoWrite = False,
 ) -> None:
     """校验登记簿并报告每个问题所在单元格。 Check registers; report every problem at its cell."""
-    lang = _check_lang(lang)
-    moment = parse_as_of(as_of)
     missing = [p for p in paths if not p.exists()]
+    lang = _check_lang(lang, find_root(paths[0]) if paths and not missing else None)
+    moment = parse_as_of(as_of)
     if missing:
         raise UsageError(f"路径不存在：{missing[0]}", f"path does not exist: {missing[0]}")
     with _progress() as progress:
@@ -215,8 +339,22 @@ def validate_command(
         reports = validate_paths(paths, as_of=moment, write=not no_write, progress=lambda _p: progress.advance(task))
     if not reports:
         raise UsageError("所给路径下没有登记簿", "no registers under the given paths")
-    print_reports(reports, lang, moment, as_json)
+    aside = _set_aside_under(paths)
+    print_reports(reports, lang, moment, as_json, set_aside=aside or None)
     raise typer.Exit(exit_code(reports))
+
+
+def _set_aside_under(paths: Sequence[Path]) -> list[SetAside]:
+    """Copies and unsupported files inside the folders given to ``validate`` (files named one by one are what
+    the user asked for: a copy named so is checked on its own)."""
+    found: list[SetAside] = []
+    for path in paths:
+        if path.is_dir():
+            root = find_root(path)
+            folder = path.resolve()
+            found += [item for item in set_aside_files(root, load_settings(root))
+                      if folder == item.path.resolve().parent or folder in item.path.resolve().parents]
+    return found
 
 
 @app.command("run")
@@ -228,13 +366,15 @@ def run_command(
     lang: Lang = "zh",
 ) -> None:
     """处理根目录下的全部登记簿，再生成总部汇总。 Process every register under ROOT, then build the summary."""
-    lang = _check_lang(lang)
+    lang = _check_lang(lang, root)
     moment = parse_as_of(as_of)
     reports, outcome = _run_everything(root, moment, write=not no_write, lang=lang)
+    aside = set_aside_files(root, load_settings(root))
     if as_json:
-        print_reports(reports, lang, moment, as_json=True, summary=outcome)
+        print_reports(reports, lang, moment, as_json=True, summary=outcome, set_aside=aside)
     else:
         print_overview(reports, lang)
+        print_set_aside(aside, lang)
         _print_summary(outcome, lang)
     raise typer.Exit(exit_code(reports))
 
@@ -277,7 +417,7 @@ def consolidate_command(
     """生成总部汇总（只重读有变化的登记簿）。 Build the head-office summary, re-reading only changed registers."""
     from .summary import build_summary
 
-    lang = _check_lang(lang)
+    lang = _check_lang(lang, root)
     _require_root(root)
     outcome = build_summary(root, as_of=parse_as_of(as_of) if as_of else None)
     _print_summary(outcome, lang)
@@ -293,7 +433,7 @@ def refresh_command(
     """立即刷新与时间有关的结果表和总部汇总。 Refresh the time-dependent result sheets and the summary now."""
     from .refresh import refresh_root
 
-    lang = _check_lang(lang)
+    lang = _check_lang(lang, root)
     moment = parse_as_of(as_of)
     _require_root(root)
     settings = load_settings(root)
@@ -314,10 +454,16 @@ def watch_command(
         bool, typer.Option("--polling", help="轮询模式（网络共享盘）。 Poll instead of change events (network shares).")
     ] = False,
     interval: Annotated[float, typer.Option("--interval", help="轮询间隔秒数。 Polling interval in seconds.")] = 2.0,
+    lang: Lang = None,
 ) -> None:
-    """监视文件夹：保存即校验并写回结果。 Watch ROOT: check and write back each register when it is saved."""
+    """监视文件夹：保存即校验并写回结果。 Watch ROOT: check and write back each register when it is saved.
+
+    --lang 只管本命令启动时的提示；监视日志的语言取 automation.toml 的 [output] language（日志由谁启动都一样）。
+    --lang sets the language of the command's own messages; the watcher's log follows [output] language.
+    """
     from .watch import watch
 
+    _check_lang(lang, root)
     _require_root(root)
     load_settings(root)
     raise typer.Exit(watch(root, polling=polling, interval=interval, console=console))
@@ -332,7 +478,7 @@ def status_command(
     """待写回的登记簿及原因（锁文件、打开者、时长）。 Workbooks whose results wait, and why."""
     from .status import waiting_workbooks
 
-    lang = _check_lang(lang)
+    lang = _check_lang(lang, root)
     _require_root(root)
     settings = load_settings(root)
     now = dt.datetime.now()
@@ -369,10 +515,9 @@ def unlock_command(
     lang: Lang = "zh",
 ) -> None:
     """删除遗留的锁文件（只删锁文件）。 Remove a stale lock file of a workbook (nothing else)."""
-    from .root import find_root
     from .status import unlock
 
-    lang = _check_lang(lang)
+    lang = _check_lang(lang, find_root(file))
     removed = unlock(file, load_settings(find_root(file)), force=force)
     for lock, age in removed:
         if lang == "en":
@@ -394,7 +539,7 @@ def notify_command(
     """发送到时的晨报（邮件、企业微信、钉钉、飞书）。 Send the morning digests that are due."""
     from .notify.cli import notify
 
-    lang = _check_lang(lang)
+    lang = _check_lang(lang, root)
     _require_root(root)
     raise typer.Exit(notify(root, load_settings(root), parse_as_of(as_of), dry_run=dry_run, lang=lang, console=console))
 
@@ -402,10 +547,12 @@ def notify_command(
 @app.command("templates")
 def templates_command(
     out: Annotated[Path, typer.Option("--out", help="输出文件夹。 Output folder.")] = Path("workbooks/templates"),
+    lang: Lang = None,
 ) -> None:
     """由登记簿模型重新生成空白模板。 Regenerate the blank register templates from the register model."""
     from .templates import write_templates
 
+    _check_lang(lang)  # what it prints is file paths; --lang is checked so a wrong value is still refused
     for path in write_templates(out):
         console.print(f"✓ {path}")
 
@@ -416,10 +563,12 @@ def init_command(
     branch: Annotated[
         list[str] | None, typer.Option("--branch", help="分公司名称，可重复。 Branch name; repeatable.")
     ] = None,
+    lang: Lang = None,
 ) -> None:
     """创建目录结构与空白登记簿（§1）。 Lay out a root with blank registers."""
     from .templates import init_root, layout_paths
 
+    lang = _check_lang(lang, root)
     branches = branch or []
     try:
         created = init_root(root, branches)
@@ -428,7 +577,11 @@ def init_command(
     for path in created:
         console.print(f"✓ {path}")
     for path in sorted(set(layout_paths(root, branches)) - set(created)):
-        console.print(f"[dim]- {path}（已存在，未覆盖 / exists, kept）[/]")
+        console.print(f"[dim]- {path} (exists, kept)[/]" if lang == "en" else f"[dim]- {path}（已存在，未覆盖）[/]")
+
+
+# The sample generator is tested up to this many call-ins per branch (customer codes KH + 5 digits run out beyond).
+MAX_DEMO_ROWS = 50_000
 
 
 @app.command("demo")
@@ -446,7 +599,10 @@ def demo_command(
     from .sample import build_sample
     from .sample.guard import keep_before_demo, mark_as_demo, not_from_demo
 
-    lang = _check_lang(lang)
+    lang = _check_lang(lang, root)
+    if not 1 <= rows <= MAX_DEMO_ROWS:
+        raise UsageError(f"--rows 应在 1 到 {MAX_DEMO_ROWS} 之间，实为 {rows}",
+                         f"--rows must be between 1 and {MAX_DEMO_ROWS}, got {rows}")
     moment = parse_as_of(as_of)
     theirs = not_from_demo(root)
     if theirs and not force:
@@ -465,6 +621,7 @@ def demo_command(
                       else f"[yellow]{len(kept)} files replaced; the originals are in {kept[0].parent.parent}[/]")
     reports, outcome = _run_everything(root, moment, write=True, lang=lang)
     print_overview(reports, lang)
+    print_set_aside(set_aside_files(root, load_settings(root)), lang)
     _print_summary(outcome, lang)
     summary = outcome.path if outcome is not None else root
     if lang == "en":
@@ -482,11 +639,22 @@ CalendarRoot = Annotated[
 ]
 
 
-def _uncovered_note(year: int) -> str:
+def _uncovered_note(year: int, lang: str = "zh") -> str:
+    if lang == "en":
+        return (
+            f"Note: the holidays of {year} are not entered (or the year is not marked complete), so Monday to Friday "
+            f"count as working days; enter them in 基础资料/节假日调整 and add a row of 类型 「全年已录入」 (or "
+            f"complete_years = [{year}] under [calendar] in automation.toml)."
+        )
     return (
         f"注意：{year} 年的节假日安排未录入（或未标明全年已录入），暂按周一至周五计算；请在 基础资料/节假日调整 "
         f"录入该年安排，录完后加一行 类型「全年已录入」（或在 automation.toml 的 [calendar] 写 complete_years = [{year}]）。"
     )
+
+
+# Why a day is (not) a working day, in English (calendar.DayInfo.reason is Chinese: it goes into sheets).
+_REASONS_EN = {"工作日": "working day", "周末": "weekend", "节日": "public holiday", "调休": "make-up working day",
+               "覆盖": "override (基础资料/节假日调整)"}
 
 
 @calendar_app.callback()
@@ -494,27 +662,42 @@ def calendar_command(
     ctx: typer.Context,
     year: Annotated[int | None, typer.Option("--year", help="显示哪一年（默认今年）。 Year to show.")] = None,
     root: CalendarRoot = None,
+    lang: Lang = None,
 ) -> None:
     """显示一年的工作日历。 Show a year of the working calendar."""
     if ctx.invoked_subcommand is not None:
-        ctx.obj = root  # `automation calendar --root R deadline ...` reads R too
+        # `automation calendar --root R --lang en deadline ...` uses R and en too
+        ctx.obj = {"root": root, "lang": lang}
         return
-
+    lang = _check_lang(lang, root)
+    en = lang == "en"
     calendar = _calendar_for(root)
     year = year or dt.date.today().year
-    table = RichTable(title=f"{year} 年工作日历" + ("" if calendar.covered(year) else "（节假日未录入，按周一至周五）"))
-    for header in ("日期", "星期", "上班", "原因", "节日"):
+    if en:
+        title = f"Working calendar {year}" + ("" if calendar.covered(year) else " (holidays not entered: Monday to Friday)")
+        headers = ("Date", "Weekday", "Working", "Why", "Holiday")
+    else:
+        title = f"{year} 年工作日历" + ("" if calendar.covered(year) else "（节假日未录入，按周一至周五）")
+        headers = ("日期", "星期", "上班", "原因", "节日")
+    table = RichTable(title=title)
+    for header in headers:
         table.add_column(header)
     working = 0
     for info in calendar.year_table(year):
         working += info.working
         if info.reason in ("工作日", "周末"):
             continue
-        table.add_row(info.day.isoformat(), info.weekday_zh, "是" if info.working else "否", info.reason, info.holiday_name_zh or "")
+        if en:
+            table.add_row(info.day.isoformat(), f"{info.day:%a}", "yes" if info.working else "no",
+                          _REASONS_EN.get(info.reason, info.reason), info.holiday_name or "")
+        else:
+            table.add_row(info.day.isoformat(), info.weekday_zh, "是" if info.working else "否", info.reason,
+                          info.holiday_name_zh or "")
     console.print(table)
-    console.print(f"{year} 年共 {working} 个工作日（上表只列出节日、调休和覆盖的日子）")
+    console.print(f"{year}: {working} working days (the table lists only holidays, make-up days and overrides)" if en
+                  else f"{year} 年共 {working} 个工作日（上表只列出节日、调休和覆盖的日子）")
     if not calendar.covered(year):
-        console.print(f"[yellow]{escape(_uncovered_note(year))}[/]")
+        console.print(f"[yellow]{escape(_uncovered_note(year, lang))}[/]")
 
 
 def _calendar_for(root: Path | None):  # noqa: ANN202
@@ -537,48 +720,151 @@ def _calendar_for(root: Path | None):  # noqa: ANN202
 @calendar_app.command("deadline")
 def deadline_command(
     ctx: typer.Context,
-    start: Annotated[str, typer.Argument(help="来电时间，如 '2026-02-13 15:30'。 Call time.")],
+    start: Annotated[str, typer.Argument(help="来电时间（须含时间），如 '2026-02-13 15:30'。 Call time, with the time of day.")],
     hours: Annotated[float, typer.Option("--hours", help="工作小时数。 Working hours.")] = 6,
     root: CalendarRoot = None,
+    lang: Lang = None,
 ) -> None:
-    """计算应到达时间。 Print the deadline: START plus HOURS working hours."""
+    """计算应到达时间（START 须含时间）。 Print the deadline: START (a date and a time) plus HOURS working hours."""
     import numpy as np
 
-    moment = parse_as_of(start)
-    calendar = _calendar_for(root if root is not None else ctx.obj)
+    parent = ctx.obj or {}
+    root = root if root is not None else parent.get("root")
+    lang = _check_lang(lang if lang is not None else parent.get("lang"), root)
+    moment = parse_call_time(start)
+    calendar = _calendar_for(root)
     start64 = np.array([np.datetime64(moment, "m")])
     due = calendar.add_working_minutes(start64, int(round(hours * 60)))
     due_dt = due[0].astype("datetime64[m]").astype(dt.datetime)
-    console.print(f"{moment:%Y-%m-%d %H:%M} + {hours:g} 工作小时 → {due_dt:%Y-%m-%d %H:%M}")
+    unit = "working hours" if lang == "en" else "工作小时"
+    console.print(f"{moment:%Y-%m-%d %H:%M} + {hours:g} {unit} → {due_dt:%Y-%m-%d %H:%M}")
     # The deadline depends on every day from the call to the deadline (SPEC §5: a year is known only once declared).
     for y in calendar.uncovered_rows(start64, due):
-        console.print(f"[yellow]{escape(_uncovered_note(y))}[/]")
+        console.print(f"[yellow]{escape(_uncovered_note(y, lang))}[/]")
 
 
 def _lang_of(args: list[str]) -> str:
-    """The --lang given on the command line, for messages printed before or instead of the command."""
+    """The language of messages printed before or instead of the command (usage errors, refusals): --lang on the
+    command line, else the [output] language of the root the arguments name (or of ./workbooks), else zh."""
     for i, arg in enumerate(args):
         if arg == "--lang" and i + 1 < len(args):
             return args[i + 1]
         if arg.startswith("--lang="):
             return arg.split("=", 1)[1]
-    return "zh"
+    for arg in args:
+        if arg.startswith("-"):
+            continue
+        try:
+            path = Path(arg)
+            if path.exists():
+                return settings_language(find_root(path))
+        except (OSError, ValueError):
+            continue
+    return settings_language(None)
+
+
+# Words of the command parser's messages (click's, English only) that the Chinese message names.
+_TYPES_ZH = {"integer": "整数", "float": "数字", "number": "数字", "boolean": "是/否（true/false）", "path": "路径", "file": "文件",
+             "directory": "文件夹", "choice": "可选值之一", "text": "文字"}
+
+
+def _kinds(exc: BaseException) -> set[str]:
+    """Class names of an exception and its bases. The parser's exceptions are matched by name: typer ships its
+    own copy of click (typer._click) from 0.26 on and uses the click package before, so neither can be imported
+    as *the* one."""
+    return {cls.__name__ for cls in type(exc).__mro__}
+
+
+def _param_name(param: object) -> str:
+    """How a parameter is named on the command line: --hours for an option, PATHS for an argument."""
+    if param is None:
+        return ""
+    opts = [o for o in getattr(param, "opts", []) if o.startswith("-")]
+    if opts:
+        return "/".join(opts)
+    return str(getattr(param, "name", "") or "").upper()
+
+
+def usage_message(exc: Exception, lang: str) -> str:
+    """One line for a usage error of the command parser, in ``lang``, with the command's usage and where help is.
+
+    click words these in English only; its exceptions carry what the message is about (the parameter, the option,
+    the suggestions), so the Chinese line is built from them, and the English line is click's own.
+    """
+    kinds = _kinds(exc)
+    ctx = getattr(exc, "ctx", None)
+    command = ctx.command_path if ctx is not None else "automation"
+    usage = " ".join(ctx.get_usage().split()).removeprefix("Usage: ") if ctx is not None else command
+    english = " ".join(exc.format_message().split())  # type: ignore[attr-defined]
+    if lang == "en":
+        return f"{english} Usage: {usage}; see {command} --help"
+    param = getattr(exc, "param", None)
+    name = _param_name(param)
+    if "MissingParameter" in kinds:
+        kind = getattr(exc, "param_type", None) or (param.param_type_name if param is not None else "parameter")
+        text = f"缺少选项 {name}" if kind == "option" else f"缺少参数 {name}"
+    elif "NoSuchOption" in kinds:
+        text = f"没有选项 {getattr(exc, 'option_name', '')}"
+        possibilities = getattr(exc, "possibilities", None)
+        if possibilities:
+            text += f"（是不是 {'、'.join(sorted(possibilities))}？）"
+    elif "BadOptionUsage" in kinds:
+        option = getattr(exc, "option_name", "")
+        needs = re.search(r"requires (?:an|\d+) arguments?", english)
+        if needs:
+            text = f"选项 {option} 后面缺少值"
+        elif "does not take a value" in english:
+            text = f"选项 {option} 后面不能带值"
+        else:
+            text = f"选项 {option} 用法有误（{english}）"
+    elif "BadParameter" in kinds:
+        value = re.search(r"'(.*?)' is not a valid (\w+)", english) or re.search(
+            r"(?:a valid|as an?) (integer|float|number|boolean)", english)
+        missing_path = re.search(r"(?:Path|File|Directory) '(.*)' does not exist", english)
+        choice = re.search(r"'(.*?)' is not one of", english)
+        if value and value.lastindex == 2:
+            text = f"{name} 的值「{value.group(1)}」不是{_TYPES_ZH.get(value.group(2), '有效的值')}"
+        elif value:
+            text = f"{name} 的值不是{_TYPES_ZH[value.group(1)]}"
+        elif missing_path:
+            text = f"{name}：路径「{missing_path.group(1)}」不存在"
+        elif choice:
+            text = f"{name} 的值「{choice.group(1)}」不在可选值之中"
+        else:
+            text = f"{name} 的值无效（{english}）"
+    else:
+        extra = re.search(r"Got unexpected extra argument(?:s|\(s\))? \((.*)\)", english)
+        command_name = re.search(r"No such command '(.*?)'", english)
+        if extra:
+            text = f"多余的参数：{extra.group(1)}"
+        elif command_name:
+            text = f"没有命令 {command_name.group(1)}"
+        else:
+            text = f"命令行用法有误（{english}）"
+    return f"{text}。用法：{usage}；说明见 {command} --help"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: run the app and turn every failure into one line and an exit code."""
     lang = _lang_of(list(argv) if argv is not None else sys.argv[1:])
     try:
-        code = app(args=list(argv) if argv is not None else None, standalone_mode=False)
+        code = app(args=list(argv) if argv is not None else None, prog_name="automation", standalone_mode=False)
     except typer.Exit as exc:
         return exc.exit_code
     except BilingualError as exc:
-        err_console.print(f"[red]✗[/] {exc.message(lang)}", soft_wrap=True)
+        err_console.print(f"[red]✗[/] {escape(exc.message(lang))}", soft_wrap=True)
         return EXIT_UNUSABLE
-    except (typer.BadParameter, typer.Abort) as exc:
-        err_console.print(f"[red]✗[/] {exc}", soft_wrap=True)
+    except typer.Abort:
+        err_console.print("[red]✗[/] " + ("aborted" if lang == "en" else "已中止"), soft_wrap=True)
         return EXIT_UNUSABLE
     except Exception as exc:  # noqa: BLE001 - usage errors of the command parser and anything unforeseen: one line
+        if "NoArgsIsHelpError" in _kinds(exc):  # `automation` alone: the (bilingual) help, exit 2
+            exc.show()  # type: ignore[attr-defined]
+            return EXIT_UNUSABLE
+        if "UsageError" in _kinds(exc):
+            # Exit code 2 as click's own; the line in the chosen language.
+            err_console.print(f"[red]✗[/] {escape(usage_message(exc, lang))}", soft_wrap=True)
+            return EXIT_UNUSABLE
         show = getattr(exc, "show", None)
         if callable(show) and hasattr(exc, "exit_code"):  # the parser's own usage errors know how to show themselves
             show()

@@ -19,7 +19,7 @@ import pandas as pd
 from .calendar import read_overrides
 from .registers import REGISTERS, Register, SheetModel
 from .registers.model import normalise_header
-from .root import Source, branch_of, discover, is_ignored, recognise, unit_folders
+from .root import Source, branch_of, discover, is_ignored, original_of, recognise, unit_folders
 from .settings import Settings
 from .validators.context import CONTRACT_LOOKUP, Lookups
 from .xlsx.read import RawWorkbook, SheetTooLarge, UnusableWorkbook, cannot_read, gc_paused, open_workbook
@@ -187,7 +187,9 @@ class Deployment:
         """What rules look up for a workbook in ``branch_folder``; ``sibling_of`` adds the tables of the same
         register's other workbooks in that folder."""
         siblings: dict[str, list[Table]] = {}
-        if sibling_of is not None and sibling_of.ok:
+        # A suspected copy named on the command line is checked on its own: compared with its original, every
+        # row would be a duplicate across files (COL006).
+        if sibling_of is not None and sibling_of.ok and original_of(sibling_of.source.path) is None:
             for other in self.folder(branch_folder):
                 if other.ok and other.register.key == sibling_of.register.key and other.source.path != sibling_of.source.path:
                     for sheet, table in other.tables.items():

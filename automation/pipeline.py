@@ -20,6 +20,7 @@ from .problems import Problem, Severity, cap_problems, count, counts_by_code
 from .root import find_root, is_ignored
 from .settings import Settings, load_settings
 from .state import Record, State, StateError
+from .templates import STAFF_LIST_SHEET, staff_list_sheet
 from .validators import validate
 from .validators.context import Context
 from .writeback import CHECK_SHEET, WriteResult, check_sheet, write_results
@@ -126,8 +127,15 @@ def check_workbook(deployment: Deployment, loaded: LoadedWorkbook) -> WorkbookRe
     return report
 
 
-def result_sheets(report: WorkbookReport, loaded: LoadedWorkbook, as_of: dt.datetime) -> list[ResultSheet]:
-    """校验结果 first, then the job sheets, as they will be written into the workbook."""
+def result_sheets(
+    report: WorkbookReport,
+    loaded: LoadedWorkbook,
+    as_of: dt.datetime,
+    staff_rows: Callable[[], Iterable[tuple[object, object, object]]] | None = None,
+) -> list[ResultSheet]:
+    """校验结果 first, then the job sheets, as they will be written into the workbook; last the 员工名单 the staff
+    drop-downs list, from ``staff_rows`` (基础资料/员工's 姓名, 岗位, 在职状态), when the workbook holds that sheet
+    (it came from a template: a workbook without the drop-downs gets no list they would not use)."""
     # A problem about a whole result sheet (CLD001 on 工作日历) links to it already on the run that first writes it,
     # so a second run with the same content writes the same bytes.
     names = [*loaded.sheet_names, *(r.name for r in report.results)]
@@ -136,7 +144,21 @@ def result_sheets(report: WorkbookReport, loaded: LoadedWorkbook, as_of: dt.date
     first = next(iter(source.values()), "")
     for result in report.results:
         sheets.append(to_result_sheet(result, as_of=as_of, source_sheet=first))
+    # Always rewritten when present: the write-back replaces every result sheet, and a 员工名单 left out would be
+    # removed, turning the drop-downs' names into #REF!.
+    if staff_rows is not None and STAFF_LIST_SHEET in loaded.sheet_names:
+        sheets.append(staff_list_sheet(staff_rows(), as_of))
     return sheets
+
+
+def staff_rows(deployment: Deployment) -> list[tuple[object, object, object]]:
+    """(姓名, 岗位, 在职状态) of every row of the root's 基础资料/员工, in sheet order (none without 基础资料)."""
+    return [
+        row
+        for table in deployment.register_tables(deployment.head_office, "master", "员工")
+        for row in zip(table.data["姓名"].tolist(), table.data["岗位"].tolist(), table.data["在职状态"].tolist(),
+                       strict=True)
+    ]
 
 
 def process_workbook(deployment: Deployment, path: Path, *, write: bool) -> WorkbookReport:
@@ -161,7 +183,7 @@ def process_workbook(deployment: Deployment, path: Path, *, write: bool) -> Work
             deployment.forget(path)
             state["loaded"] = deployment.load(path)
             state["report"] = check_workbook(deployment, state["loaded"])
-        return result_sheets(state["report"], state["loaded"], deployment.as_of)
+        return result_sheets(state["report"], state["loaded"], deployment.as_of, lambda: staff_rows(deployment))
 
     settings = deployment.settings
     outcome: WriteResult = write_results(path, deployment.root, compute, history_keep=settings.history_keep,

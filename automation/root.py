@@ -50,6 +50,8 @@ def is_ignored(path: Path, settings: Settings | None = None, root: Path | None =
         return True
     if path.stem.endswith(SIDECAR_MARK):
         return True
+    if original_of(path) is not None:
+        return True  # an office copy (「叫修登记簿 - 副本.xlsx」): reported once by set_aside, never processed
     if settings is not None and root is not None:
         summary = root / settings.summary
         # The summary and its timestamped copies (汇总.20261129-101500.xlsx, written while it was open).
@@ -58,6 +60,44 @@ def is_ignored(path: Path, settings: Settings | None = None, root: Path | None =
         ):
             return True
     return False
+
+
+# How office programs name a copy, on the stem (checked case-insensitively): Windows 7+ 「X - 副本」, 「X - 副本 (2)」,
+# 「X - Copy」; Windows XP 「复件 X」, 「复件 (2) X」, 「Copy of X」, 「Copy (2) of X」; a second download or WPS's
+# 「X (2)」, 「X(1)」, 「X（2）」; macOS 「X 副本」, 「X copy 2」.
+_COPY_NAMES = (
+    re.compile(r"^(?P<stem>.+?)\s*(?:-\s*)?(?:副本|copy)(?:\s*[(（]?\d{1,3}[)）]?)?$", re.IGNORECASE),
+    re.compile(r"^(?:复件|副本)\s*(?:[(（]\d{1,3}[)）]\s*)?(?P<stem>.+)$"),
+    re.compile(r"^copy\s*(?:\(\d{1,3}\)\s*)?of\s+(?P<stem>.+)$", re.IGNORECASE),
+    re.compile(r"^(?P<stem>.+?)\s*[(（]\d{1,3}[)）]$"),
+)
+
+
+def original_of(path: Path) -> Path | None:
+    """The workbook ``path`` looks like an office copy of, when that workbook is in the same folder.
+
+    「叫修登记簿 - 副本.xlsx」 beside 「叫修登记簿.xlsx」 holds the same rows, so reading both would report every row
+    as a duplicate across files (COL006) and count every call twice. A copy-like name whose original is not
+    there (only 「叫修登记簿 (2).xlsx」 in the folder) is an ordinary register. Layers are peeled one at a time
+    (「X - 副本 - 副本」 → 「X - 副本」 → 「X」) and the nearest one present is the original.
+    """
+    suffix = path.suffix.lower()
+    if suffix not in EXCEL_SUFFIXES:
+        return None
+    stem = path.stem.strip()
+    for _ in range(4):
+        for pattern in _COPY_NAMES:
+            match = pattern.match(stem)
+            if match and match.group("stem").strip():
+                stem = match.group("stem").strip()
+                break
+        else:
+            return None
+        for candidate_suffix in (path.suffix, *(s for s in EXCEL_SUFFIXES if s != suffix)):
+            candidate = path.with_name(stem + candidate_suffix)
+            if candidate != path and candidate.is_file():
+                return candidate
+    return None
 
 
 def find_root(path: Path) -> Path:

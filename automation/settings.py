@@ -46,6 +46,7 @@ class Settings:
     company_name: str = ""  # printed on the 保养到期通知书; "" leaves it blank
     company_phone: str = ""
     notice_template: str | None = None  # the company's notice template; None: <head office>/模板/保养到期通知书.docx
+    on_time_target: float = 0.9  # 总览 colours 按时到达率 below this share and draws it as the chart's target line
     # The [notify] family (automation.notify.config.NotifySettings), None when absent. Not in repr: repr keys the
     # summary cache, which the digest's channels do not affect (and the repr would carry webhook keys).
     notify: Any = field(default=None, repr=False)
@@ -125,6 +126,7 @@ _SCHEMA: dict[str, dict[str, tuple[str, Any]]] = {
         "phone": ("company_phone", _line),
     },
     "notices": {"template": ("notice_template", _docx_path)},
+    "summary": {"on_time_target": ("on_time_target", lambda v, k: _number(v, k, minimum=0.01, maximum=1))},
     "demand": {
         "reward_min": ("reward_min", lambda v, k: _number(v, k, minimum=0, maximum=10_000_000)),
         "reward_max": ("reward_max", lambda v, k: _number(v, k, minimum=0, maximum=10_000_000)),

@@ -2,9 +2,16 @@
 
 :func:`build_template` turns one :class:`~automation.registers.model.Register` into the bytes of a blank
 ``.xlsx`` workbook: one sheet per :class:`~automation.registers.model.SheetModel` with the headers staff fill
-in (required columns marked ``*``), drop-downs for enum columns, number formats, input hints, and a last sheet
-``填写说明`` that explains every column. The custom document property ``automation.register`` names the register,
-so a template is recognised whatever the file is later renamed to (§1).
+in (required columns marked ``*``) as an Excel Table, Excel's own data validation for every column (drop-downs for
+choices and staff, dates, numbers, whole numbers, text lengths, 拒绝录入重复项 for unique columns) with Chinese
+input and error messages, number formats, and a last sheet ``填写说明`` that explains every column and prints on one
+page. The custom document property ``automation.register`` names the register, so a template is recognised whatever
+the file is later renamed to (§1).
+
+Staff drop-downs: a register with staff columns gets a hidden sheet ``员工名单`` carrying the product's result-sheet
+marks, and workbook-level names (``员工名单_技术员`` …) that the validations list. The sheet is a result sheet: every
+write-back fills it again from 基础资料/员工 (:func:`staff_list_sheet`), while the staff sheets holding the
+validations stay byte-identical (§7). See docs/design.md, "Templates".
 
 The output is deterministic: the document timestamps and the zip entries' dates are constants, so the same model
 always gives the same bytes and ``workbooks/templates/`` can be checked against the generator in the tests.
@@ -16,11 +23,13 @@ one folder per branch with the four branch registers. Existing files are never o
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import logging
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree
@@ -28,7 +37,9 @@ from openpyxl import Workbook
 from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .registers import REGISTERS
@@ -45,6 +56,8 @@ from .registers.model import (
     SheetModel,
     normalise_choice,
 )
+from .xlsx.package import RESULT_MARKER, marker_code_name, marker_token
+from .xlsx.sheet_xml import ResultSheet, banner
 
 __all__ = [
     "DEFAULT_BRANCHES",
@@ -52,11 +65,17 @@ __all__ = [
     "HEAD_OFFICE",
     "REGISTER_PROPERTY",
     "SETTINGS_FILE",
+    "STAFF_COLUMN_LISTS",
+    "STAFF_LISTS",
+    "STAFF_LIST_SHEET",
     "TEMPLATE_ROWS",
+    "StaffList",
     "build_template",
     "init_root",
     "layout_paths",
     "settings_text",
+    "staff_list_sheet",
+    "staff_lists_in",
     "write_templates",
 ]
 
@@ -70,8 +89,55 @@ SETTINGS_FILE = "automation.toml"
 HEAD_OFFICE = "总部"
 DEFAULT_BRANCHES: tuple[str, ...] = ("服务中心",)
 
-TEMPLATE_ROWS = 2000
-"""Drop-downs, number formats and input hints cover rows 2..TEMPLATE_ROWS."""
+TEMPLATE_ROWS = 1_048_576
+"""Validations cover rows 2..TEMPLATE_ROWS: the whole column below the header (Excel's last row). One ``sqref``
+per column whatever its length, so this costs nothing in the file; number formats are column styles for the same
+reason, and the Excel Table carries both onto rows staff add."""
+
+# The years a date may have: the reader treats any other year as a typing slip (§3, TYP001/TYP002).
+FIRST_DAY, LAST_DAY = dt.date(1990, 1, 1), dt.date(2100, 12, 31)
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+_FIRST_SERIAL = (FIRST_DAY - _EXCEL_EPOCH).days
+_LAST_SERIAL = (LAST_DAY - _EXCEL_EPOCH).days
+_END_OF_DAY = "0.999988426"  # 23:59:59 as a fraction of a day
+_LAST_MOMENT = f"{_LAST_SERIAL}.999988426"  # 2100-12-31 23:59:59
+
+
+@dataclass(frozen=True)
+class StaffList:
+    """One staff drop-down: a column of the hidden 员工名单 sheet and the workbook-level name that refers to it."""
+
+    header: str  # column header in 员工名单
+    post: str | None  # 岗位 the list keeps (in-service staff only); None: every in-service employee
+
+    @property
+    def name(self) -> str:
+        """The defined name the validations list, e.g. 员工名单_技术员."""
+        return f"{STAFF_LIST_SHEET}_{self.header}"
+
+
+STAFF_LIST_SHEET = "员工名单"
+STAFF_LISTS: tuple[StaffList, ...] = (
+    StaffList("在职员工", None),
+    StaffList("技术员", "技术员"),
+    StaffList("业务员", "业务员"),
+    StaffList("服务主任", "服务主任"),
+)
+STAFF_COLUMN_LISTS: dict[str, str] = {
+    # staff column header -> StaffList.header; the post follows the rules (派工技术员 must be a 技术员, STF003)
+    # and the column's name (技术员 columns offer technicians, 业务员 columns salesmen).
+    "派工技术员": "技术员",
+    "维修技术员": "技术员",
+    "技术员": "技术员",
+    "服务主任": "服务主任",
+    "主办业务员": "业务员",
+    "协办业务员": "业务员",
+    "本公司人员": "在职员工",
+}
+STAFF_LIST_ROWS = 10_000
+"""Names per list the drop-downs can show (the defined names count the filled cells among this many)."""
+_STAFF_FIRST_ROW = 3  # 员工名单 has the result-sheet layout: banner in row 1, headers in row 2
+_STAFF_TEMPLATE_BANNER = "本表由系统根据基础资料/员工自动生成 · 写入校验结果时更新 · 请勿在此表编辑"
 
 # Constant timestamps that make the output byte-for-byte reproducible.
 _FIXED_W3CDTF = "2026-01-01T00:00:00Z"
@@ -234,15 +300,9 @@ def _display_width(text: str) -> int:
 # ------------------------------------------------------------------------------------------------ building sheets
 
 
-def _validation(column: Column, sheet: SheetModel, ref: str) -> DataValidation:
-    """A drop-down for enum and bool columns, otherwise an input hint only."""
-    prompt_title = _clip(column.header, _MAX_PROMPT_TITLE)
+def _list_validation(column: Column, sheet: SheetModel) -> DataValidation:
+    """A drop-down of the enum's or bool's choices; "warning" style when the product accepts other spellings."""
     choices = _choices(column)
-    if not choices:
-        dv = DataValidation(allow_blank=True, showInputMessage=True, promptTitle=prompt_title,
-                            prompt=_prompt(column, sheet))
-        dv.add(ref)
-        return dv
     for choice in choices:
         if any(ch in choice for ch in ',"'):
             raise ValueError(f"choice {choice!r} of column {column.header!r} cannot be listed inline")
@@ -258,23 +318,164 @@ def _validation(column: Column, sheet: SheetModel, ref: str) -> DataValidation:
     else:
         message = f"“{column.header}”只能填写：{allowed}。请从下拉列表选择。"
         style = "stop"
-    dv = DataValidation(
-        type="list",
-        formula1=formula,
-        allow_blank=True,
-        showErrorMessage=True,
-        errorStyle=style,
-        errorTitle=_clip(f"{column.header}：无效的值", _MAX_PROMPT_TITLE),
-        error=_clip(message, _MAX_PROMPT),
-        showInputMessage=True,
-        promptTitle=prompt_title,
-        prompt=_prompt(column, sheet),
-    )
+    return DataValidation(type="list", formula1=formula, errorStyle=style,
+                          errorTitle=_clip(f"{column.header}：无效的值", _MAX_PROMPT_TITLE), error=message)
+
+
+def _staff_validation(column: Column) -> DataValidation:
+    """A drop-down of 员工名单's list for the column. "warning" style: the product also accepts a 工号, and the
+    list is only as fresh as the last write-back (empty in a template never processed)."""
+    staff_list = _staff_list_of(column)
+    message = (f"“{column.header}”应从下拉列表选择（{staff_list.header}名单来自基础资料/员工，系统写入校验结果时更新）。"
+               f"如填写的是工号或新入职员工，可点“是”保留。")
+    return DataValidation(type="list", formula1=staff_list.name, errorStyle="warning",
+                          errorTitle=_clip(f"{column.header}：不在员工名单中", _MAX_PROMPT_TITLE), error=message)
+
+
+def _staff_list_of(column: Column) -> StaffList:
+    wanted = STAFF_COLUMN_LISTS.get(column.header, "在职员工")
+    return next(s for s in STAFF_LISTS if s.header == wanted)
+
+
+def _bounds(column: Column) -> tuple[str | None, str | None, bool]:
+    """The model's numeric bounds as formula text: (lower, upper, lower bound excluded)."""
+    low = None if column.minimum is None else _number(column.minimum)
+    high = None if column.maximum is None else _number(column.maximum)
+    return low, high, column.minimum is not None and column.minimum_open
+
+
+def _conditions(column: Column, cell: str) -> tuple[list[str], str]:
+    """What a value of the column must satisfy, as formula terms about ``cell`` (all must hold), and the same in
+    words for the error message. No terms: nothing to check beyond the column's uniqueness."""
+    kind = column.kind
+    if kind in (Kind.DATE, Kind.DATETIME):
+        # A date-time may hold any time of the last day; "not in the future" is by day for dates and by the
+        # minute for date-times (as in the validators).
+        if column.not_future:
+            upper = f"{cell}<=" + ("TODAY()" if kind is Kind.DATE else "NOW()")
+        else:
+            upper = f"{cell}<{_LAST_SERIAL + 1}"
+        terms = [f"ISNUMBER({cell})", f"{cell}>={_FIRST_SERIAL}", upper]
+        what = "日期，如 2026-11-29" if kind is Kind.DATE else "日期和时间，如 2026-11-29 14:30"
+        words = f"须填写{FIRST_DAY.year}年至{LAST_DAY.year}年之间的{what}"
+        if column.not_future:
+            words += "，且不得晚于" + ("今天" if kind is Kind.DATE else "当前时间")
+        return terms, words
+    if kind is Kind.TIME:
+        return [f"ISNUMBER({cell})", f"{cell}>=0", f"{cell}<1"], "须填写时间，如 14:30"
+    if kind in (Kind.NUMBER, Kind.MONEY, Kind.HOURS, Kind.INT):
+        terms = [f"ISNUMBER({cell})"]
+        if kind is Kind.INT:
+            terms.append(f"{cell}=INT({cell})")
+        low, high, low_open = _bounds(column)
+        if low is not None:
+            terms.append(f"{cell}{'>' if low_open else '>='}{low}")
+        if high is not None:
+            terms.append(f"{cell}<={high}")
+        words = "须填写" + ("整数" if kind is Kind.INT else "数字（不带单位）")
+        bounds = [w for w in _range_words(column) if not w.startswith("不得晚于")]
+        return terms, words + ("，" + "，".join(bounds) if bounds else "")
+    if kind is Kind.CREDITCODE:
+        return [f"LEN({cell})=18"], "统一社会信用代码须为 18 位"
+    if kind is Kind.POSTCODE:
+        return [f"LEN({cell})=6"], "邮编须为 6 位数字"
+    return [], ""
+
+
+def _unique_group(column: Column, sheet: SheetModel) -> tuple[str, ...]:
+    """The headers whose values together must not repeat, checked in this column: itself when unique, a whole
+    ``unique_together`` group in the group's last column (the one typed last), else none."""
+    if column.unique:
+        return (column.header,)
+    for group in sheet.unique_together:
+        if group and group[-1] == column.header:
+            return group
+    return ()
+
+
+def _typed_validation(column: Column, sheet: SheetModel, letter: str) -> DataValidation | None:
+    """Dates, date-times, times, numbers, whole numbers and lengths with Excel's own validation types, or one
+    custom formula when the column must also be unique (a cell holds a single validation). All "stop": every rule
+    checked here is an error in the product (TYP001–TYP006, TYP009, TYP011, COL002–COL004)."""
+    cell = f"{letter}2"
+    terms, words = _conditions(column, cell)
+    group = _unique_group(column, sheet)
+    if not terms and not group:
+        return None
+    title = f"{column.header}：无效的值"
+    if group:
+        letters = {c.header: get_column_letter(i) for i, c in enumerate(sheet.columns, start=1)}
+        if len(group) == 1:
+            terms.append(f"COUNTIF(${letter}:${letter},{cell})=1")
+            duplicate = f"“{column.header}”不得重复：本列已有相同的值"
+        else:
+            pairs = ",".join(f"${letters[h]}:${letters[h]},{letters[h]}2" for h in group)
+            terms.append(f"COUNTIFS({pairs})=1")
+            duplicate = "“" + "”与“".join(group) + "”的组合不得重复：已有相同的一行"
+        words = "；".join(w for w in (words, duplicate) if w)
+        title = "拒绝录入重复项"
+        formula = terms[0] if len(terms) == 1 else "AND(" + ",".join(terms) + ")"
+        dv = DataValidation(type="custom", formula1=formula)
+    else:
+        dv = _native_validation(column, cell)
+    dv.errorStyle = "stop"
+    dv.errorTitle = _clip(title, _MAX_PROMPT_TITLE)
+    dv.error = words + "。"
+    return dv
+
+
+def _native_validation(column: Column, cell: str) -> DataValidation:
+    """The column's rule as one of Excel's validation types, whose own checks (a number, a date, a length) then
+    need no formula; a custom formula only where no type fits (a date-time with its time of day)."""
+    kind = column.kind
+    if kind is Kind.DATE:
+        upper = "TODAY()" if column.not_future else str(_LAST_SERIAL)
+        return DataValidation(type="date", operator="between", formula1=str(_FIRST_SERIAL), formula2=upper)
+    if kind is Kind.DATETIME:
+        upper = "NOW()" if column.not_future else _LAST_MOMENT
+        return DataValidation(type="decimal", operator="between", formula1=str(_FIRST_SERIAL), formula2=upper)
+    if kind is Kind.TIME:
+        return DataValidation(type="time", operator="between", formula1="0", formula2=_END_OF_DAY)
+    if kind in (Kind.CREDITCODE, Kind.POSTCODE):
+        return DataValidation(type="textLength", operator="equal", formula1="18" if kind is Kind.CREDITCODE else "6")
+    low, high, low_open = _bounds(column)
+    kind_name = "whole" if kind is Kind.INT else "decimal"
+    if low is not None and high is not None and not low_open:
+        return DataValidation(type=kind_name, operator="between", formula1=low, formula2=high)
+    if low is not None:
+        return DataValidation(type=kind_name, operator="greaterThan" if low_open else "greaterThanOrEqual",
+                              formula1=low)
+    if high is not None:
+        return DataValidation(type=kind_name, operator="lessThanOrEqual", formula1=high)
+    # Any number: Excel has no "is a number" type, the widest range it can hold says the same.
+    return DataValidation(type=kind_name, operator="between", formula1="-1E+307", formula2="1E+307")
+
+
+def _validation(column: Column, sheet: SheetModel, ref: str, *, staff_lists: bool) -> DataValidation:
+    """The column's data validation: a drop-down (choices, or staff from 员工名单), a typed rule, or at least the
+    input message describing the column."""
+    if _choices(column):
+        dv = _list_validation(column, sheet)
+    elif column.kind is Kind.STAFF and staff_lists:
+        dv = _staff_validation(column)
+    else:
+        dv = _typed_validation(column, sheet, ref.split(":")[0].rstrip("0123456789")) or DataValidation()
+    dv.allow_blank = True  # a blank is the required-cell rule's business (COL001), reported with its article
+    dv.showErrorMessage = dv.type is not None
+    dv.showInputMessage = True
+    dv.promptTitle = _clip(column.header, _MAX_PROMPT_TITLE)
+    dv.prompt = _prompt(column, sheet)
+    if dv.error is not None:
+        dv.error = _clip(dv.error, _MAX_PROMPT)
     dv.add(ref)
     return dv
 
 
-def _fill_register_sheet(ws: Worksheet, sheet: SheetModel) -> None:
+def _has_staff(register: Register) -> bool:
+    return any(c.kind is Kind.STAFF for s in register.sheets for c in s.columns)
+
+
+def _fill_register_sheet(ws: Worksheet, sheet: SheetModel, table_name: str, *, staff_lists: bool) -> None:
     last_col = get_column_letter(len(sheet.columns))
     for index, column in enumerate(sheet.columns, start=1):
         letter = get_column_letter(index)
@@ -283,20 +484,82 @@ def _fill_register_sheet(ws: Worksheet, sheet: SheetModel) -> None:
         cell.fill = _REQUIRED_FILL if column.required else _OPTIONAL_FILL
         cell.border = _HEADER_BORDER
         cell.alignment = _HEADER_ALIGNMENT
-        ws.column_dimensions[letter].width = _width(column)
-        ws.add_data_validation(_validation(column, sheet, f"{letter}2:{letter}{TEMPLATE_ROWS}"))
+        dimension = ws.column_dimensions[letter]
+        dimension.width = _width(column)
+        ws.add_data_validation(_validation(column, sheet, f"{letter}2:{letter}{TEMPLATE_ROWS}",
+                                           staff_lists=staff_lists))
         number_format = _NUMBER_FORMATS.get(column.kind) or (_TEXT_FORMAT if column.kind in TEXT_KINDS else None)
         if number_format:
-            for row in range(2, TEMPLATE_ROWS + 1):
-                ws.cell(row=row, column=index).number_format = number_format
+            # A column style formats every row staff ever reach at the cost of one <col> element; the table's
+            # first data row carries it too, because a table copies the row above when it grows.
+            dimension.number_format = number_format
+            ws.cell(row=2, column=index).number_format = number_format
     ws.row_dimensions[1].height = 22
     ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{last_col}1"
+    # An Excel Table (ListObject) with the header row and one empty row: Excel extends it, with its formats and
+    # validations, as staff type below it, and it brings its own filter buttons (a sheet autoFilter over a table
+    # is an error in Excel).
+    table = Table(displayName=table_name, ref=f"A1:{last_col}2")
+    table.tableStyleInfo = TableStyleInfo(name="TableStyleLight1", showRowStripes=True)
+    ws.add_table(table)
     ws.print_title_rows = "1:1"
     ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def _fill_staff_list_sheet(ws: Worksheet) -> None:
+    """The template's 员工名单: headers only (a template knows no staff), with the result-sheet marks so the
+    product replaces it at each write-back, hidden so staff do not edit it."""
+    ws["A1"] = _STAFF_TEMPLATE_BANNER
+    for index, staff_list in enumerate(STAFF_LISTS, start=1):
+        ws.cell(row=_STAFF_FIRST_ROW - 1, column=index, value=staff_list.header).font = _HEADER_FONT
+        ws.column_dimensions[get_column_letter(index)].width = 14
+    ws.sheet_state = "hidden"
+    ws.sheet_properties.codeName = marker_code_name(STAFF_LIST_SHEET)
+    ws.defined_names[RESULT_MARKER] = DefinedName(RESULT_MARKER, hidden=True,
+                                                  attr_text=f'"{marker_token(STAFF_LIST_SHEET)}"')
+
+
+def _staff_names(wb: Workbook) -> None:
+    """Workbook-level names the staff drop-downs list: the filled part of each 员工名单 column (at least one cell,
+    so an empty list is an empty drop-down rather than an error)."""
+    sheet = "'" + STAFF_LIST_SHEET.replace("'", "''") + "'"
+    first, last = _STAFF_FIRST_ROW, _STAFF_FIRST_ROW + STAFF_LIST_ROWS - 1
+    for index, staff_list in enumerate(STAFF_LISTS, start=1):
+        col = get_column_letter(index)
+        formula = (f"OFFSET({sheet}!${col}${first},0,0,"
+                   f"MAX(1,COUNTA({sheet}!${col}${first}:${col}${last})),1)")
+        wb.defined_names[staff_list.name] = DefinedName(staff_list.name, attr_text=formula)
+
+
+def staff_lists_in(staff: Iterable[tuple[object, object, object]]) -> dict[str, list[str]]:
+    """Each list of :data:`STAFF_LISTS` from 基础资料/员工 rows ``(姓名, 岗位, 在职状态)``: in-service staff only,
+    in the order of 基础资料, each name once."""
+    lists: dict[str, list[str]] = {s.header: [] for s in STAFF_LISTS}
+    for name, post, status in staff:
+        if not isinstance(name, str) or not name.strip() or status != "在职":
+            continue
+        for staff_list in STAFF_LISTS:
+            names = lists[staff_list.header]
+            if (staff_list.post is None or post == staff_list.post) and name not in names:
+                names.append(name)
+    return {header: names[:STAFF_LIST_ROWS] for header, names in lists.items()}
+
+
+def staff_list_sheet(staff: Iterable[tuple[object, object, object]], as_of: dt.datetime) -> ResultSheet:
+    """The 员工名单 result sheet written back into a register made from a template (it holds the sheet): the
+    lists the staff drop-downs show, from 基础资料/员工 rows ``(姓名, 岗位, 在职状态)``."""
+    lists = staff_lists_in(staff)
+    depth = max((len(names) for names in lists.values()), default=0)
+    rows: list[list[object]] = [
+        [names[i] if i < len(names) else None for names in lists.values()] for i in range(depth)
+    ]
+    # An empty list keeps an empty row rather than the usual 「无记录」, which the drop-downs would offer.
+    return ResultSheet(name=STAFF_LIST_SHEET, headers=[s.header for s in STAFF_LISTS], rows=rows or [[None]],
+                       banner=banner(as_of), widths=[14] * len(STAFF_LISTS), tab_color="FF808080")
 
 
 def _guide_rows(register: Register) -> Iterator[tuple[str, ...]]:
@@ -352,6 +615,15 @@ def _fill_guide_sheet(ws: Worksheet, register: Register) -> None:
             cell.number_format = _TEXT_FORMAT
     ws.freeze_panes = "A4"
     ws.auto_filter.ref = f"A3:{last_col}{row}"
+    # Staff print the guide and pin it up: one A4 landscape page (its columns are 172 characters wide).
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 1
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.5
+    ws.print_options.horizontalCentered = True
     described = [s for s in register.sheets if s.description]
     if described:
         row += 2
@@ -373,11 +645,16 @@ def _workbook(register: Register) -> Workbook:
         raise ValueError(f"register {register.key!r}: sheet names must be unique and not {GUIDE_SHEET!r}")
     wb = Workbook()
     wb.remove(wb.active)
-    for sheet in register.sheets:
-        _fill_register_sheet(wb.create_sheet(sheet.name), sheet)
+    staff_lists = _has_staff(register)
+    for number, sheet in enumerate(register.sheets, start=1):
+        _fill_register_sheet(wb.create_sheet(sheet.name), sheet, f"T_{register.key}_{number}",
+                             staff_lists=staff_lists)
     guide = wb.create_sheet(GUIDE_SHEET)
     _fill_guide_sheet(guide, register)
     guide.sheet_properties.tabColor = "FF70AD47"
+    if staff_lists:
+        _fill_staff_list_sheet(wb.create_sheet(STAFF_LIST_SHEET))
+        _staff_names(wb)
     wb.active = 0
     for index, ws in enumerate(wb.worksheets):
         ws.sheet_view.tabSelected = index == 0
@@ -484,6 +761,10 @@ _SETTINGS_TEMPLATE = """\
 [notices]
 # 保养到期通知书的 Word 模板（相对于本文件所在的文件夹）；该文件不存在时用系统自带的模板
 @NOTICE_TEMPLATE@
+
+[summary]
+# 总部汇总「总览」的按时到达率目标（0.9 即 90%）：低于目标的标红，图表画出目标线
+# on_time_target = 0.9
 
 [demand]
 # 需求信息奖励金额的下限和上限（元）

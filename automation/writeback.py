@@ -31,15 +31,32 @@ from .xlsx.safe_write import (
     safe_replace,
     write_file_atomically,
 )
-from .xlsx.sheet_xml import STAMP_RE, Link, ResultSheet, banner
+from .xlsx.sheet_xml import STAMP_RE, THIS_SHEET, Link, ResultSheet, banner
 
 CHECK_SHEET = "校验结果"
 ERROR_FILL, WARNING_FILL = "FFFDE2E1", "FFFFF4CE"
 CHECK_HEADERS = ("序号", "级别", "代码", "工作表", "单元格", "列", "填写内容", "问题说明", "依据条款", "English")
+CHECK_WIDTHS = (6, 6, 8, 12, 9, 14, 20, 48, 22, 48)
+CHECK_WRAP = ("填写内容", "问题说明", "依据条款")
+# Kinds listed one by one in the summary block; the rest are counted in one line (the table lists them all).
+SUMMARY_KINDS = 15
+SUMMARY_WIDTHS = (8, 12, 14, 9, 40)  # the block beside 校验结果's table
+CHECK_NOTES = {
+    "级别": "错误：违反制度或无法读取，须改正；警告：请核实，确有其事可不改。",
+    "代码": "问题代码；每个代码的规则与依据见 docs/rules.md。",
+    "单元格": "点击跳到出问题的单元格。",
+    "问题说明": "「另有 N 处同类问题」一行代表同一列的同类问题，其余位置按代码和列在表上方汇总。",
+    "依据条款": "要求此项的制度条款；无条款的为格式或设置要求。",
+}
 
 
 def check_sheet(problems: Sequence[Problem], *, rows_checked: int, as_of: dt.datetime, sheet_names: Sequence[str]) -> ResultSheet:
-    """校验结果: one row per problem, errors first, each linked to its cell (when the sheet exists)."""
+    """校验结果: one row per problem, errors first, each linked to its cell (when the sheet exists); right of the
+    table a summary block (rows checked, findings by code and by column, each linking to its first row in the
+    table). The messages wrap, with row heights that show them; the English column is there but hidden.
+
+    The table keeps §6's layout (banner in row 1, headers in row 2, one problem a row from row 3), so programs that
+    read 校验结果 find it where the spec says; the block sits beside it, one empty column to the right."""
     ordered = sorted(problems, key=lambda p: (p.severity != Severity.ERROR, p.sheet or "", p.row or 0, p.cell or ""))
     rows, fills = [], []
     for n, p in enumerate(ordered, 1):
@@ -52,16 +69,67 @@ def check_sheet(problems: Sequence[Problem], *, rows_checked: int, as_of: dt.dat
              _as_text(p.value), p.message("zh"), p.article, p.message("en")]
         )
         fills.append(ERROR_FILL if p.severity == Severity.ERROR else WARNING_FILL)
+    side, bold = summary_block(ordered, rows_checked) if ordered else ([], [])
     return ResultSheet(
         name=CHECK_SHEET,
         headers=CHECK_HEADERS,
         rows=rows,
         banner=banner(as_of),
         empty_message=f"校验通过：共检查 {rows_checked} 行，未发现问题",
-        widths=(6, 6, 8, 12, 9, 14, 20, 48, 22, 48),
+        widths=CHECK_WIDTHS,
         tab_color="FFC00000" if any(p.severity == Severity.ERROR for p in problems) else "FF00B050",
         row_fills=fills,
+        wrap=CHECK_WRAP,
+        hidden=("English",),
+        notes=CHECK_NOTES,
+        side=side,
+        side_bold=bold,
+        side_widths=SUMMARY_WIDTHS,
     )
+
+
+def summary_block(ordered: Sequence[Problem], rows_checked: int) -> tuple[list[list[object]], list[int]]:
+    """The block beside 校验结果's table for ``ordered`` problems (in table order), and which of its rows are bold.
+
+    Counts are findings (a 「另有 N 处」 row counts N), so they add up to the workbook's error and warning counts.
+    A link goes to the first table row of its kind (the table's first row is row 3)."""
+    errors = sum(p.findings for p in ordered if p.severity == Severity.ERROR)
+    warnings = sum(p.findings for p in ordered if p.severity != Severity.ERROR)
+    by_code: dict[str, list[int]] = {}  # code -> [findings, first index, error?]
+    by_column: dict[tuple[str, str], list[int]] = {}
+    for i, p in enumerate(ordered):
+        for key, table in ((p.code, by_code), ((p.sheet or "", p.column or ""), by_column)):
+            entry = table.setdefault(key, [0, i, 0])  # type: ignore[arg-type]
+            entry[0] += p.findings
+            entry[2] |= p.severity == Severity.ERROR
+    codes = sorted(by_code.items(), key=lambda kv: (-kv[1][2], -kv[1][0], kv[0]))
+    columns = sorted(by_column.items(), key=lambda kv: (-kv[1][2], -kv[1][0], kv[0]))
+
+    def first(index: int) -> Link:
+        return Link(f"第 {index + 1} 条", sheet=THIS_SHEET, cell=f"A{3 + index}")
+
+    def level(is_error: int) -> str:
+        return "错误" if is_error else "警告"
+
+    block: list[list[object]] = [
+        [f"共检查 {rows_checked} 行：错误 {errors} 处，警告 {warnings} 处（{len(codes)} 种问题，涉及 {len(columns)} 列）"],
+        ["按问题代码（点「首个」跳到左表中该类的第一条）"],
+        ["级别", "代码", "处数", "首个", "问题说明（首个）"],
+    ]
+    bold = [0, 1, 2]
+    for code, (count, index, is_error) in codes[:SUMMARY_KINDS]:
+        block.append([level(is_error), code, count, first(index), ordered[index].message_zh])
+    if len(codes) > SUMMARY_KINDS:
+        block.append([None, None, None, None, f"另有 {len(codes) - SUMMARY_KINDS} 种问题，见左表"])
+    block.append([])
+    bold.extend((len(block), len(block) + 1))
+    block.append(["按列"])
+    block.append(["级别", "工作表", "列", "处数", "首个"])
+    for (sheet, column), (count, index, is_error) in columns[:SUMMARY_KINDS]:
+        block.append([level(is_error), sheet or None, column or "（整表）", count, first(index)])
+    if len(columns) > SUMMARY_KINDS:
+        block.append([None, None, None, None, f"另有 {len(columns) - SUMMARY_KINDS} 列有问题，见左表"])
+    return block, bold
 
 
 def _as_text(value: object) -> object:

@@ -235,14 +235,15 @@ def workbook_xml(package: bytes) -> str:
 
 
 def local_names(package: bytes) -> dict[str, str]:
-    """Sheet-local defined names as ``name → name of the sheet it belongs to`` (our own markers excluded)."""
+    """Sheet-local defined names as ``name → name of the sheet it belongs to`` (our own markers and print titles
+    excluded; the staff fixtures have no print titles)."""
     text = workbook_xml(package)
     sheets = re.findall(r'<(?:\w+:)?sheet [^>]*?name="([^"]*)"', text)
     found = {}
     for attrs, _value in re.findall(r"<(?:\w+:)?definedName ([^>]*)>([^<]*)<", text):
         name = re.search(r'\bname="([^"]*)"', attrs)
         local = re.search(r'\blocalSheetId="(\d+)"', attrs)
-        if name and local and name.group(1) not in ("AutomationResult", "_xlnm._FilterDatabase"):
+        if name and local and name.group(1) not in ("AutomationResult", "_xlnm._FilterDatabase", "_xlnm.Print_Titles"):
             found[name.group(1)] = sheets[int(local.group(1))]
     return found
 

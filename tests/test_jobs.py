@@ -25,6 +25,7 @@ from automation.jobs import (
     run_jobs,
     to_result_sheet,
 )
+from automation.jobs.base import ORDER
 from automation.jobs.dispatch import deadlines
 from automation.registers import REGISTERS
 from automation.settings import Settings
@@ -69,7 +70,14 @@ def result(inp: JobInput, name: str) -> ResultTable:
 
 
 def rows_of(table: ResultTable) -> list[list[object]]:
-    """The visible rows as the writer gets them (links reduced to their text)."""
+    """The visible rows as the writer gets them (links reduced to their text), in the frame's order: the one the
+    summary and the morning digest read. ``sheet_rows`` gives the written sheet's (action first)."""
+    frame = table.frame.drop(columns=[ORDER], errors="ignore")
+    return sheet_rows(dataclasses.replace(table, frame=frame))
+
+
+def sheet_rows(table: ResultTable) -> list[list[object]]:
+    """The visible rows in the order of the written sheet (links reduced to their text)."""
     sheet = to_result_sheet(table, as_of=dt.datetime(2026, 1, 1), source_sheet="源")
     return [[v.text if isinstance(v, Link) else v for v in row] for row in sheet.rows]
 
@@ -132,6 +140,10 @@ def test_deadline_sheet_rows(calls: JobInput) -> None:
         ["C001", t("2026-02-13 15:30"), "甲公司", "市区", 6.0, t("2026-02-14 13:30"), t("2026-02-14 14:00"), "超时", 0.5, None],
         ["C003", t("2026-02-24 08:30"), "丙公司", "市区", 6.0, t("2026-02-24 15:30"), None, "未到达(未超时)", None, None],
     ]
+    # The written sheet puts action first: open and late (longest overdue first), open by deadline, then the calls
+    # that arrived, newest call first.
+    assert [(row[0], row[7]) for row in sheet_rows(table)] == [
+        ("C004", "未到达(已超时)"), ("C009", "未到达(已超时)"), ("C003", "未到达(未超时)"), ("C001", "超时"), ("C002", "按时")]
     assert table.problems == []
 
 

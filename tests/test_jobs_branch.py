@@ -158,4 +158,8 @@ def test_renewal_notice_days_setting_and_links() -> None:
     assert sheet.rows[0][0] == Link("K3", sheet="保养合同", cell="A4")
     full = to_result_sheet(result(make_input("contracts", {"保养合同": CONTRACTS}, AS_OF), "续约提醒"), as_of=AS_OF,
                            source_sheet="保养合同")
-    assert full.rows[3][7] == Link("通知书/K1_甲公司.docx", file="通知书/K1_甲公司.docx")  # a file, not a cell
+    # The written sheet puts action first: letters to send (soonest expiry first), then expired contracts (most
+    # recently expired first), then notices sent.
+    assert [(row[0].text, row[6]) for row in full.rows] == [
+        ("K1", "需寄通知"), ("K7", "需寄通知"), ("K3", "已过期未续约"), ("K10", "已寄通知"), ("K2", "已寄通知（晚于期满前 30 天）")]
+    assert full.rows[0][7] == Link("通知书/K1_甲公司.docx", file="通知书/K1_甲公司.docx")  # a file, not a cell

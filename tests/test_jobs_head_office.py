@@ -50,7 +50,9 @@ def test_customer_reminders() -> None:
         ["KH00007", "庚公司", "是", "赵六", None, "重要客户缺少协办业务员；主办业务员 赵六 已离职，须交接"],
     ]
     sheet = to_result_sheet(table, as_of=AS_OF, source_sheet="客户")
-    assert sheet.rows[0][0] == Link("KH00001", sheet="客户", cell="A3")
+    # The written sheet puts hand-overs first: 主办 left, then 协办 left, then the rest, each by 客户代码.
+    assert [row[0].text for row in sheet.rows] == ["KH00003", "KH00007", "KH00004", "KH00001", "KH00002"]
+    assert sheet.rows[0][0] == Link("KH00003", sheet="客户", cell="A4")
 
 
 def test_customer_reminders_resolve_staff_like_validation() -> None:

@@ -73,20 +73,31 @@ def sheet(path: Path, name: str) -> list[list[object]]:
 def table(path: Path, name: str) -> list[dict[str, object]]:
     """Data rows (from row 3) of a result-format sheet as dicts; the one-cell "empty" message row is no row."""
     rows = sheet(path, name)
-    if len(rows) < 2:
+    # 校验结果 has a summary block between its banner and its header row (序号 …) when there are problems.
+    at = next((i for i, r in enumerate(rows) if name == "校验结果" and r[:2] == ["序号", "级别"]), 1)
+    if len(rows) < at + 1:
         return []
-    header = [str(h) for h in rows[1]]
-    return [dict(zip(header, r, strict=False)) for r in rows[2:] if sum(v not in ("", None) for v in r) > 1]
+    header = [str(h) for h in rows[at]]
+    return [dict(zip(header, r, strict=False)) for r in rows[at + 1 :] if sum(v not in ("", None) for v in r) > 1]
 
 
 def overview(root: Path) -> dict[str, dict[str, object]]:
+    """总览's figures by branch: the key table on top (header in row 2) and the second table under the charts
+    (header 分公司 again), both a row per branch, 总部 and 合计."""
     rows = sheet(root / SUMMARY, "总览")
-    header = [str(h) for h in rows[1]]
-    out = {}
-    for r in rows[2:]:
-        if r[0] in ("", None):
-            break
-        out[str(r[0])] = dict(zip(header, r, strict=False))
+    out: dict[str, dict[str, object]] = {}
+
+    def read(at: int) -> None:
+        header = [str(h) for h in rows[at]]
+        for r in rows[at + 1 :]:
+            if r[0] in ("", None):
+                break
+            out.setdefault(str(r[0]), {}).update({h: v for h, v in zip(header, r, strict=False) if h})
+            if r[0] == "合计":
+                break
+
+    read(1)
+    read(next(i for i, r in enumerate(rows) if i > 1 and r[0] == "分公司"))
     return out
 
 
@@ -278,11 +289,12 @@ def test_the_month_is_named_and_the_figures_explained(company: Path) -> None:
     rows = sheet(company / SUMMARY, "总览")
     banner, header = str(rows[0][0]), [str(h) for h in rows[1]]
     assert "统计月份：2026年11月（11月1日至27日）" in banner
-    assert header[:5] == ["分公司", CALLS, "按时到达率", OPEN_LATE, LATE]
+    assert header[:6] == ["分公司", CALLS, "2026年10月叫修", "按时到达率", OPEN_LATE, LATE]  # the previous month beside
+    assert "上月：2026年10月" in banner
     assert not any("本月" in h for h in header)
     total = next(i for i, r in enumerate(rows) if r[0] == "合计")
-    assert rows[total + 1][0] in ("", None)  # the table ends at 合计
-    notes = [str(rows[total + k][0]) for k in (2, 3)]
+    assert rows[total + 1][0].startswith("红＝须立即处理")  # the key table ends at 合计, its colours explained
+    notes = [str(r[0]) for r in rows if str(r[0]).startswith(("说明：", "服务费收入(元) ="))]
     assert "超时未到达" in notes[0] and "不论来电月份" in notes[0] and "2026年11月1日至27日" in notes[0]
     assert notes[1].startswith("服务费收入(元) = 2026年11月内完成的 A 类") and "服务费单元格有错误的" in notes[1]
     with zipfile.ZipFile(company / SUMMARY) as z:
@@ -346,7 +358,7 @@ def test_sheets_layout_real_values_frozen_headers_and_filters(company: Path) -> 
     assert late and isinstance(late[0]["来电时间"], dt.datetime) and isinstance(late[0]["时限(工时)"], float)
     assert isinstance(table(path, "续约提醒")[0]["到期日期"], dt.date)
     ws = book["总览"]
-    assert ws["C3"].number_format == "0.0%" and isinstance(ws["B3"].value, int)
+    assert ws["D3"].number_format == "0.0%" and isinstance(ws["B3"].value, int)
 
 
 def test_charts_exist_and_point_at_the_overview(company: Path) -> None:
@@ -357,29 +369,41 @@ def test_charts_exist_and_point_at_the_overview(company: Path) -> None:
         assert "xl/drawings/drawing1.xml" in names
         assert b"drawing1.xml" in z.read("xl/worksheets/_rels/sheet1.xml.rels")
         assert b"<drawing " in z.read("xl/worksheets/sheet1.xml")
-        refs = [re.findall(r"<c:f>([^<]+)</c:f>", z.read(c).decode()) for c in charts]
-        kinds = [re.findall(r"<c:(barChart|lineChart)>", z.read(c).decode()) for c in charts]
+        xml = [z.read(c).decode() for c in charts]
+    refs = [re.findall(r"<c:f>([^<]+)</c:f>", x) for x in xml]
+    kinds = [re.findall(r"<c:(barChart|lineChart)>", x) for x in xml]
     n = len(BRANCHES)
-    assert kinds == [["barChart"], ["barChart"], ["lineChart"]]
-    # on-time rate: title C2, categories A3:A5, values C3:C5
-    assert refs[0] == ["'总览'!$C$2", f"'总览'!$A$3:$A${2 + n}", f"'总览'!$C$3:$C${2 + n}"]
-    # A/B/C by branch: three series over the columns headed A类件数, B类件数, C类件数
-    header = [c.value for c in openpyxl.load_workbook(company / SUMMARY)["总览"][2]]
+    assert kinds == [["barChart", "lineChart"], ["barChart"], ["lineChart"]]  # on-time columns + the target line
+    book = openpyxl.load_workbook(company / SUMMARY)
+    ws = book["总览"]
+    # on-time rate: title D2, categories A3:A5, values D3:D5; then the target line over cells holding the target
+    assert refs[0][:3] == ["'总览'!$D$2", f"'总览'!$A$3:$A${2 + n}", f"'总览'!$D$3:$D${2 + n}"]
+    target_cells = re.findall(r"\$B\$(\d+)", refs[0][5])
+    assert [ws[f"B{r}"].value for r in range(int(target_cells[0]), int(target_cells[1]) + 1)] == [0.9] * n
+    # A/B/C by branch: three series over the second table's columns headed A类件数, B类件数, C类件数
+    second = next(r for r in range(4, ws.max_row) if ws[f"A{r}"].value == "分公司")
+    header = [c.value for c in ws[second]]
     abc = [openpyxl.utils.get_column_letter(header.index(f"{k}类件数") + 1) for k in "ABC"]
-    assert header[2] == "按时到达率" and abc == ["I", "J", "K"]
-    categories = f"'总览'!$A$3:$A${2 + n}"
-    assert refs[1] == [x for c in abc for x in (f"'总览'!${c}$2", categories, f"'总览'!${c}$3:${c}${2 + n}")]
-    # daily calls: 30 dates in column A, totals in column B, below the table
+    categories = f"'总览'!$A${second + 1}:$A${second + n}"
+    assert refs[1] == [x for c in abc for x in (f"'总览'!${c}${second}", categories,
+                                                  f"'总览'!${c}${second + 1}:${c}${second + n}")]  # fmt: skip
+    # daily calls: 30 dates in column A, totals in column B, below the print area
     title, cats, values = refs[2]
     first, last = (int(x) for x in re.findall(r"\$A\$(\d+)", cats))
     assert last - first + 1 == 30 and values == f"'总览'!$B${first}:$B${last}" and title == f"'总览'!$B${first - 1}"
-    ws = openpyxl.load_workbook(company / SUMMARY)["总览"]
     assert [ws[f"A{r}"].value for r in range(3, 3 + n)] == list(BRANCHES)
+    assert [ws[f"A{r}"].value for r in range(second + 1, second + 1 + n)] == list(BRANCHES)
     days = [ws[f"A{r}"].value for r in range(first, last + 1)]
     assert days[0].date() == AS_OF.date() - dt.timedelta(days=29) and days[-1].date() == AS_OF.date()
     calls = sum(ws[f"B{r}"].value for r in range(first, last + 1))
     assert calls == sum(ws[f"{c}{r}"].value for r in range(first, last + 1) for c in "CDE")  # per branch columns
     assert ws[f"B{first - 1}"].value == "合计"
+    # data labels on every chart; the on-time axis zoomed below the lowest rate (not 0 %), up to 100 %
+    assert all("<c:dLbls>" in x for x in xml)
+    lowest = min(ws[f"D{r}"].value for r in range(3, 3 + n))
+    low = float(re.search(r'<c:min val="([\d.]+)"/>', xml[0]).group(1))
+    assert 0 < low < min(lowest, 0.9) and low > min(lowest, 0.9) - 0.1
+    assert '<c:max val="1.0"/>' in xml[0]
 
 
 def test_unsigned_daily_reports_are_pending_not_forwarded(company: Path) -> None:

@@ -54,6 +54,6 @@ def test_summary_opens_and_saves_in_libreoffice(tmp_path: Path) -> None:
         charts = [n for n in z.namelist() if re.fullmatch(r"xl/charts/chart\d+\.xml", n)]
         assert len(charts) == 3
         refs = " ".join(" ".join(re.findall(r"<c:f>([^<]+)</c:f>", z.read(n).decode())) for n in charts)
-    assert "$A$3:$A$5" in refs and "$C$3:$C$5" in refs
+    assert "$A$3:$A$5" in refs and "$D$3:$D$5" in refs  # branches and their 按时到达率
     ws = openpyxl.load_workbook(saved)["校验问题"]
     assert any(c.hyperlink is not None and c.hyperlink.location for c in ws["F"][2:])

@@ -65,6 +65,8 @@ def days_left(register: Path) -> dict[str, int]:
 def summary_sheet(root: Path, name: str) -> list[dict[str, object]]:
     rows = CalamineWorkbook.from_path(str(root / "总部" / "汇总.xlsx")).get_sheet_by_name(name).to_python()
     header = [str(h) for h in rows[1]]  # row 1 is the banner
+    if name == "总览":  # the key table ends at 合计; below it are a legend, the charts and a second table
+        rows = rows[: next((i for i, r in enumerate(rows) if i > 1 and r and r[0] == "合计"), len(rows) - 1) + 1]
     return [dict(zip(header, r, strict=False)) for r in rows[2:] if r and r[0] not in ("", None)]
 
 

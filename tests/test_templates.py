@@ -18,6 +18,7 @@ from automation.registers.model import Kind, Register, normalise_header
 from automation.templates import (
     GUIDE_SHEET,
     REGISTER_PROPERTY,
+    STAFF_LIST_SHEET,
     TEMPLATE_ROWS,
     build_template,
     init_root,
@@ -37,6 +38,7 @@ SETTINGS_DEFAULTS = {
     "contracts": {"notice_days": 30},
     "company": {"name": "", "phone": ""},
     "notices": {"template": "总部/模板/保养到期通知书.docx"},
+    "summary": {"on_time_target": 0.9},
     "demand": {"reward_min": 50, "reward_max": 500},
     "worklog": {"max_daily_hours": 12},
     "customers": {"code_pattern": r"^KH\d{5}$"},
@@ -121,7 +123,8 @@ def test_timestamps_are_constant(built: dict[str, bytes], loaded: dict[str, open
 @pytest.mark.parametrize("register", ALL, ids=IDS)
 def test_sheets_and_headers_follow_the_model(register: Register, loaded: dict[str, openpyxl.Workbook]) -> None:
     wb = loaded[register.key]
-    assert wb.sheetnames == [s.name for s in register.sheets] + [GUIDE_SHEET]
+    has_staff = any(c.kind is Kind.STAFF for s in register.sheets for c in s.columns)
+    assert wb.sheetnames == [s.name for s in register.sheets] + [GUIDE_SHEET] + [STAFF_LIST_SHEET] * has_staff
     assert wb.active.title == register.sheets[0].name
     for sheet in register.sheets:
         ws = wb[sheet.name]
@@ -136,8 +139,11 @@ def test_sheets_and_headers_follow_the_model(register: Register, loaded: dict[st
         if len(fills) == 2:
             assert fills[True] != fills[False]
         assert ws.freeze_panes == "A2"
-        assert ws.auto_filter.ref == f"A1:{ws.cell(1, len(sheet.columns)).column_letter}1"
-        assert ws.max_row == TEMPLATE_ROWS  # formatted, empty rows
+        # The table brings the filter buttons; a sheet autoFilter over a table is an error in Excel.
+        [table] = ws.tables.values()
+        assert table.ref == f"A1:{ws.cell(1, len(sheet.columns)).column_letter}2"
+        assert ws.auto_filter.ref is None
+        assert ws.max_row == 2  # the table's first, empty row; formats for the rest are column styles
         assert all(c.value is None for row in ws.iter_rows(min_row=2) for c in row)
 
 
@@ -156,6 +162,7 @@ def test_drop_downs_carry_the_model_choices(register: Register, loaded: dict[str
             assert ref == f"{letter}2:{letter}{TEMPLATE_ROWS}"
             assert dv.showInputMessage and dv.prompt and dv.promptTitle
             assert len(dv.prompt) <= 255 and len(dv.promptTitle) <= 32
+            assert dv.error is None or len(dv.error) <= 255
             if column.kind in (Kind.ENUM, Kind.BOOL):
                 assert dv.type == "list"
                 assert dv.formula1 == '"' + ",".join(column.choices) + '"'
@@ -163,8 +170,10 @@ def test_drop_downs_carry_the_model_choices(register: Register, loaded: dict[str
                 assert dv.error and all(choice in dv.error for choice in column.choices)
                 has_aliases = any(a not in column.choices for a in column.aliases)
                 assert dv.errorStyle == ("warning" if has_aliases else "stop")
+            elif column.kind in (Kind.TEXT, Kind.CODE, Kind.PHONE, Kind.EMAIL) and not column.unique:
+                assert dv.type is None and not dv.showErrorMessage  # an input message only
             else:
-                assert dv.type is None
+                assert dv.type is not None and dv.showErrorMessage  # each kind: tests/test_template_validation.py
 
 
 def test_aliased_and_plain_enums(loaded: dict[str, openpyxl.Workbook]) -> None:
@@ -184,8 +193,10 @@ def test_number_formats(register: Register, loaded: dict[str, openpyxl.Workbook]
         ws = wb[sheet.name]
         for index, column in enumerate(sheet.columns, start=1):
             if column.kind in expected:
-                for row in (2, TEMPLATE_ROWS):
-                    assert ws.cell(row, index).number_format == expected[column.kind], column.header
+                # The column style formats every row; the table's first row has it too (a table copies it down).
+                letter = ws.cell(1, index).column_letter
+                assert ws.column_dimensions[letter].number_format == expected[column.kind], column.header
+                assert ws.cell(2, index).number_format == expected[column.kind], column.header
 
 
 @pytest.mark.parametrize("register", ALL, ids=IDS)

@@ -31,6 +31,13 @@ def sheets_of(path: Path) -> dict[str, list[list[object]]]:
     return {name: book.get_sheet_by_name(name).to_python() for name in book.sheet_names}
 
 
+def check_table(rows: list[list[object]]) -> list[list[object]]:
+    """The problem rows of 校验结果 as read back (§6: headers in row 2, one problem a row from row 3, each with its
+    序号); the summary block beside the table may run on below it."""
+    assert rows[1][:2] == ["序号", "级别"]
+    return [r for r in rows[2:] if isinstance(r[0], int | float) and r[0] != ""]
+
+
 def parts(path: Path) -> dict[str, bytes]:
     with zipfile.ZipFile(path) as zf:
         return {name: zf.read(name) for name in zf.namelist()}
@@ -45,7 +52,8 @@ def test_check_sheet_lists_each_problem_with_a_link_to_its_cell(root):
     check = sheets["校验结果"]
     assert check[0][0] == "本表由系统自动生成 · 计算时间 2026-11-27 16:00 · 请勿在此表编辑"
     assert check[1][:5] == ["序号", "级别", "代码", "工作表", "单元格"]
-    assert [r[2:5] for r in check[2:]] == [["CON001", "保养合同", "F3"]]
+    assert [r[2:5] for r in check_table(check)] == [["CON001", "保养合同", "F3"]]
+    assert "共检查 2 行：错误 1 处，警告 0 处（1 种问题，涉及 1 列）" in check[1]  # the block beside the table
     xml = parts(path)
     sheet_xml = next(v for k, v in xml.items() if k.startswith("xl/worksheets/") and b"CON001" in v)
     assert b'location="\'\xe4\xbf\x9d\xe5\x85\xbb\xe5\x90\x88\xe5\x90\x8c\'!F3"' in sheet_xml  # '保养合同'!F3
@@ -139,7 +147,7 @@ def test_a_save_during_processing_is_kept_and_results_follow_it(root, monkeypatc
     assert report.written
     sheets = sheets_of(path)
     assert [r[0] for r in sheets["保养合同"][1:]] == ["HT-001", "HT-002"]
-    assert [r[2] for r in sheets["校验结果"][2:]] == ["CON001"]
+    assert [r[2] for r in check_table(sheets["校验结果"])] == ["CON001"]
 
 
 def test_unusable_workbook_is_reported_and_untouched(root):
@@ -175,6 +183,6 @@ def test_legacy_xls_gets_a_sidecar(root, tmp_path):
     assert report.written and report.errors == 1
     assert xls.read_bytes() == before
     sidecar = xls.with_name("保养合同.结果.xlsx")
-    assert [r[2] for r in sheets_of(sidecar)["校验结果"][2:]] == ["CON001"]
+    assert [r[2] for r in check_table(sheets_of(sidecar)["校验结果"])] == ["CON001"]
     # The sidecar is never taken for a register itself.
     assert [Path(r.path).name for r in validate_paths([root / "服务中心"], as_of=AS_OF)] == ["保养合同.xls"]

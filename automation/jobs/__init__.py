@@ -8,7 +8,8 @@ One module per job family — :mod:`.dispatch` (call-ins), :mod:`.workshop` (ite
   in an otherwise empty result of its name, never an exception.
 * :func:`make_calendar` builds the working calendar from the settings and the 节假日调整 overrides.
 * :func:`to_result_sheet` turns a :class:`ResultTable` into the :class:`~automation.xlsx.sheet_xml.ResultSheet` the
-  writer renders: banner, visible headers, plain Python values, links back to the source rows.
+  writer renders: banner, visible headers, plain Python values, links back to the source rows, rows in the
+  action order of ``_order`` (the frame keeps its own order), status colours and header notes.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from ..catalogue import problem
 from ..settings import Settings
 from ..xlsx.sheet_xml import Link, ResultSheet, banner
 from . import calendar_sheet, contracts, customers, daily, demand, dispatch, workshop
-from .base import CELL, SHEET, Job, JobInput, ResultTable
+from .base import CELL, ORDER, SHEET, Job, JobInput, ResultTable
 
 # register key -> its jobs, in the order of §6.
 JOBS: dict[str, tuple[Job, ...]] = {
@@ -118,6 +119,8 @@ def to_result_sheet(table: ResultTable, *, as_of: dt.datetime, source_sheet: str
     """The sheet to write for ``table``; linked cells point at the source row on ``source_sheet`` (or the sheet
     named in the row's ``_sheet``)."""
     frame = table.frame
+    if ORDER in frame.columns:  # the action order of the written sheet (base.ORDER)
+        frame = frame.iloc[np.argsort(frame[ORDER].to_numpy(), kind="stable")]
     visible = [str(c) for c in frame.columns if not str(c).startswith("_")]
     columns = [_column_values(frame[c], _is_date_column(c, table)) for c in visible]
     if table.links and CELL in frame.columns:
@@ -133,12 +136,15 @@ def to_result_sheet(table: ResultTable, *, as_of: dt.datetime, source_sheet: str
                 for v, c, s in zip(columns[j], cells, sheets, strict=True)
             ]
     rows = [list(r) for r in zip(*columns, strict=True)] if visible else []
+    shown = set(visible)
     return ResultSheet(
         name=table.name,
         headers=visible,
         rows=rows,
         banner=banner(as_of),
         empty_message=table.empty_message,
+        highlights=tuple(h for h in table.highlights if h.column in shown),
+        notes={h: text for h, text in table.notes.items() if h in shown},
     )
 
 

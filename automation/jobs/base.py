@@ -4,7 +4,8 @@ A job is a plain function ``JobInput -> ResultTable``: it reads the register's t
 .table`), the settings, the as-of instant, the working calendar and the lookups, and returns the rows of one
 result sheet (§6) as a DataFrame whose columns are the sheet's headers in display order. Columns whose header
 starts with ``_`` are not shown; ``_cell`` / ``_sheet`` carry the A1 address and sheet of the source row so the
-writer can link a key column (``ResultTable.links``) back to the row staff typed.
+writer can link a key column (``ResultTable.links``) back to the row staff typed, and ``_order`` (when present)
+the row's place in the written sheet.
 
 This module imports nothing of :mod:`automation.jobs` itself, so the job modules and the package ``__init__``
 (which holds the registry and :func:`automation.jobs.run_jobs`) can both import it.
@@ -12,7 +13,7 @@ This module imports nothing of :mod:`automation.jobs` itself, so the job modules
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -25,9 +26,21 @@ from ..problems import Problem
 from ..registers import Register
 from ..settings import Settings
 from ..validators.context import Context, Lookups
+from ..xlsx.sheet_xml import Highlight
 from ..xlsx.table import Table, column_letter
 
 CELL, SHEET = "_cell", "_sheet"
+# Hidden column: the row's place in the written sheet (action first, issue 14). The frame itself keeps the order
+# its consumers (the summary, the morning digest) are documented with; only the sheet staff read is reordered.
+ORDER = "_order"
+
+
+def action_rank(*keys: np.ndarray) -> np.ndarray:
+    """Each row's place when sorted by ``keys`` (the first the most significant), ties in frame order."""
+    order = np.lexsort(tuple(reversed(keys))) if keys and len(keys[0]) else np.zeros(0, dtype=np.int64)
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank
 
 
 @dataclass(frozen=True)
@@ -73,7 +86,8 @@ class ResultTable:
     columns; real dates/instants are Timestamps (datetime64 columns), numbers floats or ints, text str, blanks
     None/NaN/NaT. ``links`` maps a visible column to the source column it stands for; its cells link to the
     address in ``_cell`` (on the sheet in ``_sheet``). Headers ending in 日期 are written as dates without a time,
-    as are the headers in ``date_columns``.
+    as are the headers in ``date_columns``. ``highlights`` and ``notes`` go to the written sheet (status colours
+    as conditional formats, how each computed column is computed).
     """
 
     name: str
@@ -82,21 +96,46 @@ class ResultTable:
     links: dict[str, str] | None = None
     empty_message: str = "无记录"
     date_columns: frozenset[str] = frozenset()
+    highlights: tuple[Highlight, ...] = ()
+    notes: Mapping[str, str] = field(default_factory=dict)
+
+
+class _SettingsFields(dict):  # type: ignore[type-arg]
+    """``str.format_map`` view of the settings: ``{urban_hours}`` in a note is the setting's value."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__()
+        self.settings = settings
+
+    def __missing__(self, key: str) -> object:
+        value = getattr(self.settings, key)
+        return f"{value:g}" if isinstance(value, float) else value
 
 
 @dataclass(frozen=True)
 class Job:
-    """One result sheet of §6: its name, visible headers, the function computing it, and its empty message."""
+    """One result sheet of §6: its name, visible headers, the function computing it, and its empty message;
+    ``highlights`` colour its status cells, ``notes`` say how each computed column is computed (``{name}`` in a
+    note is the setting of that name, filled in when the job is given the settings)."""
 
     name: str
     headers: tuple[str, ...]
     run: Callable[[JobInput], ResultTable]
     empty_message: str
+    highlights: tuple[Highlight, ...] = ()
+    notes: Mapping[str, str] = field(default_factory=dict)
 
     def result(
-        self, frame: pd.DataFrame, problems: list[Problem] | None = None, links: dict[str, str] | None = None
+        self,
+        frame: pd.DataFrame,
+        problems: list[Problem] | None = None,
+        links: dict[str, str] | None = None,
+        settings: Settings | None = None,
     ) -> ResultTable:
-        return ResultTable(self.name, frame, list(problems or []), links, self.empty_message)
+        fields = _SettingsFields(settings or Settings())
+        notes = {h: text.format_map(fields) for h, text in self.notes.items()}
+        return ResultTable(self.name, frame, list(problems or []), links, self.empty_message,
+                           highlights=self.highlights, notes=notes)  # fmt: skip
 
     def empty(self, problems: list[Problem] | None = None) -> ResultTable:
         return self.result(pd.DataFrame({h: pd.Series(dtype=object) for h in self.headers}), problems)

@@ -8,7 +8,11 @@ and its 到期日期 is at most ``settings.notice_days`` days after the as-of da
 * 状态: 已过期未续约 once the expiry day has passed; otherwise 已寄通知 when 到期通知日期 is filled in, else 需寄通知.
   A notice sent later than ``settings.notice_days`` days before expiry (第十九条「期满前一个月」; validation warns
   CON007) shows as 已寄通知（晚于期满前 30 天）, so the clerk reading the sheet sees it was late without a column more.
-* Soonest expiry first; contracts without a readable 到期日期 are left out (validation reports them).
+* The frame is in expiry order; the written sheet puts action first (issue 14, ``base.ORDER``): 需寄通知 (a letter to send, 第十九条), soonest expiry first; then 已过期未续约 (a
+  renewal to win back), the most recently expired first; then 已寄通知 (waiting for the customer), soonest expiry
+  first. Contracts without a readable 到期日期 are left out (validation reports them).
+* Colours are conditional formats: 需寄通知 amber, 已过期未续约 red, a late notice (晚于期满前 …) amber, 已寄通知
+  green; 剩余天数 below 0 red.
 * 通知书: for a 需寄通知 row, a link to the filled 保养到期通知书 (``通知书/<合同编号>_<客户名称>.docx`` beside the
   workbook), which :mod:`automation.notices` writes after the write-back from exactly these rows.
 """
@@ -20,7 +24,8 @@ import pandas as pd
 
 from ..notices import LINK_COLUMN, letter_links
 from ..validators.rules.contracts import late_notice
-from .base import Job, JobInput, ResultTable, source_cells
+from ..xlsx.sheet_xml import BAD, GOOD, NEUTRAL, look
+from .base import ORDER, Job, JobInput, ResultTable, action_rank, source_cells
 
 SHEET = "保养合同"
 SETTLED_STATES = ("已续约", "已终止")
@@ -55,10 +60,12 @@ def renewal_sheet(inp: JobInput) -> ResultTable:
             "到期通知日期": data["到期通知日期"].to_numpy()[rows],
             "状态": status,
             LINK_COLUMN: pd.Series(letters, dtype=object),
+            # Action first in the written sheet (module notes); the frame stays in expiry order.
+            ORDER: action_rank(np.where(days < 0, 1, np.where(notified, 2, 0)), np.where(days < 0, -days, days)),
             **source_cells(table, "合同编号", rows),
         }
     )
-    return RENEWALS.result(frame, links={"合同编号": "合同编号"})
+    return RENEWALS.result(frame, links={"合同编号": "合同编号"}, settings=inp.settings)
 
 
 RENEWALS = Job(
@@ -66,6 +73,20 @@ RENEWALS = Job(
     ("合同编号", "客户代码", "客户名称", "到期日期", "剩余天数", "到期通知日期", "状态", LINK_COLUMN),
     renewal_sheet,
     "近期没有需要续约的保养合同",
+    highlights=(
+        look("状态", "equal", EXPIRED, BAD, bold=True),
+        look("状态", "equal", TO_NOTIFY, NEUTRAL, bold=True),
+        look("状态", "contains", "晚于", NEUTRAL),
+        look("状态", "contains", NOTIFIED, GOOD),
+        look("剩余天数", "lt", 0, BAD),
+    ),
+    notes={
+        "剩余天数": "到期日期减计算日的日历天数；负数表示已过期。",
+        "状态": "未续约、未终止且 {notice_days} 天内到期或已过期的合同：已过到期日为已过期未续约；填了到期通知日期为"
+              "已寄通知（通知晚于期满前 {notice_days} 天另行注明），否则为需寄通知（《售后服务管理制度》第十九条）。"
+              "排序：需寄通知、已过期未续约、已寄通知。",
+        LINK_COLUMN: "需寄通知的合同，系统据模板填好的保养到期通知书（Word，有 LibreOffice 时另有 PDF）。",
+    },
 )
 
 JOBS: tuple[Job, ...] = (RENEWALS,)

@@ -14,7 +14,9 @@ that needs attention, its reminders joined with "；":
   yet (a fresh root; validation warns REF003 / REF004), only the blank and same-text checks run.
 
 Choice: customers whose 往来状态 is 终止 are left out (no business left to look after or hand over); 暂停 ones stay.
-Rows are in 客户代码 order, as the archive is usually kept.
+Rows are in 客户代码 order; the written sheet puts action first (issue 14, ``base.ORDER``): customers whose 主办业务员 has left (nobody looks after them now), then those whose
+协办业务员 has left, then the 重要客户 without a real second staff member; within each, 客户代码 order, as the
+archive is usually kept. Colours are conditional formats on 提醒: a hand-over (离职) red, the rest amber.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .base import Job, JobInput, ResultTable, day_text, source_cells
+from ..xlsx.sheet_xml import BAD, NEUTRAL, look
+from .base import ORDER, Job, JobInput, ResultTable, action_rank, day_text, source_cells
 
 SHEET = "客户"
 MAIN, SECOND = "主办业务员", "协办业务员"
@@ -95,8 +98,11 @@ def reminder_sheet(inp: JobInput) -> ResultTable:
             **source_cells(table, "客户代码", rows),
         }
     )
-    frame = frame.sort_values("客户代码", kind="stable", na_position="last").reset_index(drop=True)
-    return REMINDERS.result(frame, links={"客户代码": "客户代码"})
+    rank = pd.Series(np.where(main_left[rows], 0, np.where(second_left[rows], 1, 2)), index=frame.index)
+    frame = frame.sort_values("客户代码", kind="stable", na_position="last")
+    # Action first in the written sheet (module notes); the frame stays in 客户代码 order.
+    frame[ORDER] = action_rank(rank.loc[frame.index].to_numpy())
+    return REMINDERS.result(frame.reset_index(drop=True), links={"客户代码": "客户代码"})
 
 
 REMINDERS = Job(
@@ -104,6 +110,11 @@ REMINDERS = Job(
     ("客户代码", "客户名称", "重要客户", MAIN, SECOND, "提醒"),
     reminder_sheet,
     "没有需要补充业务员或交接的客户",
+    highlights=(look("提醒", "contains", "离职", BAD), look("提醒", "contains", "重要客户", NEUTRAL)),
+    notes={
+        "提醒": "主办或协办业务员已离职（基础资料/员工）的须交接（《客户信息管理办法》第五条）；重要客户须有本公司第二人"
+              "协办（第七条(3)）。排序：主办离职、协办离职、其余，各按客户代码。",
+    },
 )
 
 JOBS: tuple[Job, ...] = (REMINDERS,)

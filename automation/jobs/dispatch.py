@@ -16,7 +16,15 @@ Choices (the spec is silent):
 * 收费核对: 未开票 is not reported for 带回修理 calls, whose invoice is issued when the item is returned and is
   checked in 客户商品进出登记簿 (§2.6). A call paid on the spot (收费方式 当场收费, 第九条) mails its invoice
   afterwards: without 发票号 it is listed as 待补寄发票 until the number is filled in, and a later 开票日期 is fine.
-* Rows are in call order (oldest first) in 派工时限, by deadline in 次日优先派工, by completion in 收费核对.
+* Rows of the written sheets come in the order of what must be done (issue 14; the frames keep call order for
+  the summary and the digest, ``base.ORDER`` holds the sheet's order). 派工时限: 未到达(已超时) first, the longest overdue
+  (earliest 应到达时间) first; then the other open calls, due soonest first; then the calls that arrived, the most
+  recent call first (the history a supervisor checks is yesterday's, and the oldest are about to leave the
+  window). 次日优先派工: earliest deadline first, which puts the calls already late (negative 剩余) at the top.
+  收费核对: by completion.
+* Status colours are conditional formats (they follow the cells when staff sort or filter): 未到达(已超时) bold red,
+  超时 red, 未到达(未超时) amber, 按时 green; in 次日优先派工 a 剩余(工时) below 0 red and up to 1 amber (late, or
+  within the next working hour, as the morning digest counts it).
 * Working time is counted only between 1990 and 2100, the years the reader accepts as date serial numbers: a
   来电时间, 到达时间 or 完成时间 outside them (a mistyped year, 0206 or 9026) counts as unreadable in these
   sheets (the arrival is still shown as typed). One such cell would otherwise ask the calendar for centuries of
@@ -34,7 +42,18 @@ import numpy as np
 import pandas as pd
 
 from ..validators.rules.callins import paid_on_the_spot
-from .base import Job, JobInput, ResultTable, calendar_notes, calendar_warnings, hours, source_cells
+from ..xlsx.sheet_xml import BAD, GOOD, NEUTRAL, look
+from .base import (
+    ORDER,
+    Job,
+    JobInput,
+    ResultTable,
+    action_rank,
+    calendar_notes,
+    calendar_warnings,
+    hours,
+    source_cells,
+)
 
 SHEET = "叫修登记"
 URBAN, SUBURBAN = "市区", "郊区"
@@ -106,11 +125,14 @@ def deadline_sheet(inp: JobInput) -> ResultTable:
             "状态": status.astype(object),
             "超时(工时)": np.where(late, hours(over), np.nan),
             "说明": calendar_notes(inp, call, due, end),
+            # Action first (module notes): open and late, then open by deadline, then arrived, newest call first.
+            ORDER: action_rank(np.where(arrived, 2, np.where(late, 0, 1)),
+                               np.where(arrived, -call.astype(np.int64), due.astype(np.int64))),
             **source_cells(table, "登记号", rows),
         }
     )
     problems = calendar_warnings(inp, DEADLINES.name, call, due, end)
-    return DEADLINES.result(frame, problems, links={"登记号": "登记号"})
+    return DEADLINES.result(frame, problems, links={"登记号": "登记号"}, settings=inp.settings)
 
 
 def priority_sheet(inp: JobInput) -> ResultTable:
@@ -138,7 +160,7 @@ def priority_sheet(inp: JobInput) -> ResultTable:
     )
     frame = frame.sort_values(["应到达时间", "来电时间", "登记号"], kind="stable", na_position="last")
     frame.insert(0, "顺序", np.arange(1, len(frame) + 1))
-    return PRIORITY.result(frame.reset_index(drop=True), links={"登记号": "登记号"})
+    return PRIORITY.result(frame.reset_index(drop=True), links={"登记号": "登记号"}, settings=inp.settings)
 
 
 def billing_sheet(inp: JobInput) -> ResultTable:
@@ -183,17 +205,42 @@ def billing_sheet(inp: JobInput) -> ResultTable:
     return BILLING.result(frame, links={"登记号": "登记号"})
 
 
+_LIMIT_NOTE = "按区域：市区 {urban_hours} 工时，郊区 {suburban_hours} 工时（《售后服务管理制度》第十八条；automation.toml 的 [sla]）。"
+_DUE_NOTE = "来电时间加上时限(工时)，只计工作时间（工作日历：节假日、调休和 基础资料/节假日调整）。"
+_CALENDAR_NOTE = "本行涉及的年份没有节假日数据时写明，时间按周一至周五推算；其余为空。"
 DEADLINES = Job(
     "派工时限",
     ("登记号", "来电时间", "客户名称", "区域", "时限(工时)", "应到达时间", "到达时间", "状态", "超时(工时)", "说明"),
     deadline_sheet,
     "近期没有叫修，也没有未完成的叫修",
+    highlights=(
+        look("状态", "equal", OPEN_LATE, BAD, bold=True),
+        look("状态", "equal", LATE, BAD),
+        look("状态", "equal", OPEN_OK, NEUTRAL),
+        look("状态", "equal", ON_TIME, GOOD),
+    ),
+    notes={
+        "时限(工时)": _LIMIT_NOTE,
+        "应到达时间": _DUE_NOTE,
+        "到达时间": "登记簿的到达时间；未填而已完成的，以完成时间为到达时间。",
+        "状态": "已到达：到达时间不晚于应到达时间为按时，否则超时。未到达：计算时间已过应到达时间为未到达(已超时)，"
+              "否则未到达(未超时)。排序：未到达(已超时)在前，其次未到达的按应到达时间，最后已到达的按来电时间由近及远。",
+        "超时(工时)": "应到达时间到到达时间（未到达的到计算时间）之间的工作时间，保留两位小数；未超时为空。",
+        "说明": _CALENDAR_NOTE,
+    },
 )
 PRIORITY = Job(
     "次日优先派工",
     ("顺序", "登记号", "来电时间", "客户名称", "地址", "电话", "区域", "应到达时间", "剩余(工时)", "说明"),
     priority_sheet,
     "当前没有待派工的叫修",
+    highlights=(look("剩余(工时)", "lt", 0, BAD, bold=True), look("剩余(工时)", "le", 1, NEUTRAL)),
+    notes={
+        "顺序": "未完成、未派工、未到达的叫修，按应到达时间先后排列（《售后服务管理制度》第十七条）。",
+        "应到达时间": _DUE_NOTE,
+        "剩余(工时)": "计算时间到应到达时间之间的工作时间；负数表示已超时。小于 0 标红，1 工时以内标黄。",
+        "说明": _CALENDAR_NOTE,
+    },
 )
 BILLING = Job(
     "收费核对",

@@ -127,11 +127,18 @@ def build_calls(co: Company, branch: str, n: int, *, window: int = CALL_WINDOW_D
     walk_ins = [draft_customer(co, branch, co.today) for _ in range(max(4, min(400, n // 8)))]
     per_day: dict[dt.date, int] = {}
     calls: list[Call] = []
+    # Both lists depend on the day only; computed once a day (not once a call, which made 20,000 calls a branch
+    # take minutes), in the same order as before, so a seed draws the same company.
+    covering_on: dict[dt.date, list[Contract]] = {}
+    known_on: dict[dt.date, list[Customer]] = {}
     for t0 in call_times(co, n, window):
-        seq = per_day[t0.date()] = per_day.get(t0.date(), 0) + 1
+        day = t0.date()
+        seq = per_day[day] = per_day.get(day, 0) + 1
         number = co.call_number(branch, t0, seq)
-        covering = [c for c in co.contracts[branch] if c.covers(t0.date())] if contracts else []
-        known = [c for c in mine if c.filed < t0.date()]
+        if day not in covering_on:
+            covering_on[day] = [c for c in co.contracts[branch] if c.covers(day)] if contracts else []
+            known_on[day] = [c for c in mine if c.filed < day]
+        covering, known = covering_on[day], known_on[day]
         roll = rng.random()
         if covering and roll < 0.35:
             k = rng.choice(covering)

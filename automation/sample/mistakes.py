@@ -408,8 +408,15 @@ def plant_worklog(co: Company, branch: str) -> None:
     daily, reviews = co.rows_of(rel, "工作日报"), co.rows_of(rel, "日报核阅")
     hours = co.worklog_hours.setdefault(branch, {})
     techs = [t for t in co.techs(branch) if t.left is None]
-    free = [(d, t.name) for d in co.working_days(co.day(60), co.day(2)) for t in techs
-            if (d, t.name) not in hours]
+    # Technician-days without a report of their own; a big demo (thousands of calls a branch) books every
+    # technician every day of the last 60, so the window reaches back until five free days are found.
+    back = 60
+    while True:
+        free = [(d, t.name) for d in co.working_days(co.day(back), co.day(2)) for t in techs
+                if (d, t.name) not in hours]
+        if len(free) >= 5:
+            break
+        back *= 2
     picks = rng.sample(free, 5)
 
     def row(pick: tuple[dt.date, str], i: int, start: dt.time | None, end: dt.time | None, h: float) -> Row:
@@ -434,7 +441,12 @@ def plant_worklog(co: Company, branch: str) -> None:
 
     supervisor = co.post_of(branch, "服务主任").name
     taken = co.review_days.get(branch, set())
-    days = [d for d in co.working_days(co.day(CALL_WINDOW_DAYS + 60), co.day(3)) if d not in taken]
+    back = CALL_WINDOW_DAYS + 60
+    while True:  # as above: reach back until three days without a review row are found
+        days = [d for d in co.working_days(co.day(back), co.day(3)) if d not in taken]
+        if len(days) >= 3:
+            break
+        back *= 2
     for (code, signed, offset, note), day in zip((
         ("WRK005", YES, None, "经理已核阅但没有核阅日期"),
         ("WRK006", YES, -1, "核阅日期早于日报日期"),

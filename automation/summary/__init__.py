@@ -42,6 +42,7 @@ from ..xlsx.safe_write import write_file_atomically
 from .build import SummaryInput, summary_book
 from .charts import build_package
 from .collect import WorkbookFacts, collect_facts, facts_of, facts_of_reports
+from .outbox import outbox_lines
 
 COPY_STAMP = "%Y%m%d-%H%M%S"
 
@@ -135,9 +136,12 @@ def _summarise(
             facts=facts,
             records={r.path: r for r in records},
             stale_lock_hours=settings.stale_lock_hours,
+            on_time_target=settings.on_time_target,
+            extra_status=outbox_lines(root, settings, as_of, [*branches, settings.head_office]),
         )
     )
-    return write_summary(summary, build_package(book.sheets, extra_rows=book.extra_rows, charts=book.charts), root=root)
+    data = build_package(book.sheets, extra_rows=book.extra_rows, charts=book.charts, dashboard=book.dashboard)
+    return write_summary(summary, data, root=root)
 
 
 def build_summary(

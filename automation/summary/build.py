@@ -27,14 +27,17 @@ banner as 「2026年10月」, never 「本月」: a summary opened later must st
   them signed by the manager (转报状态 已转报). Only signed days count as forwarded; the others are 待经理核阅.
 
 A row per branch folder (even one without any readable register: zeros, and the reason in 备注 and 数据状态), then
-总部, then 合计 (outside the autofilter, so sorting keeps it last). Below: three charts (按时到达率 and A/B/C 件数 by
-branch, daily calls over the last 30 days) and the daily-call table the line chart reads. Two note rows under 合计
-say which month the month figures are and what 超时 and 服务费收入 count (the sheet writer has no cell comments).
+总部, then 合计 (outside the autofilter, so sorting keeps it last). 总览 is drawn as a dashboard (:func:`_dashboard`):
+the key table, a colour legend, three charts (按时到达率 against the target, A/B/C 件数 by branch, daily calls over the
+last 30 days), a second table with the other figures, and two note rows saying which month the month figures are
+and what 超时 and 服务费收入 count — one laptop screen, one landscape page; the data the charts read is below the
+print area. Counts are links to their rows, colours are conditional formats (docs/design.md, "Head-office summary").
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -48,9 +51,20 @@ from ..problems import Problem, Severity, display_value
 from ..registers import REGISTERS
 from ..state import Record
 from ..xlsx.locks import current_lock, describe_lock
-from ..xlsx.sheet_xml import HEADER_FILL, CellStyle, Link, ResultSheet
+from ..xlsx.sheet_xml import (
+    BAD,
+    FIRST_DATA_ROW,
+    GOOD,
+    HEADER_FILL,
+    NEUTRAL,
+    CellStyle,
+    Link,
+    ResultSheet,
+    column_letter,
+    wrapped_lines,
+)
 from ..xlsx.sheet_xml import banner as sheet_banner
-from .charts import Chart, ExtraRow, Series, anchor_columns, range_ref
+from .charts import CellLink, CellRule, Chart, Dashboard, ExtraRow, Series, column_pixels, range_ref
 
 if TYPE_CHECKING:
     from .collect import WorkbookFacts
@@ -74,12 +88,28 @@ OVERVIEW_HEADERS = (
     BRANCH, CALLS, "按时到达率", OPEN_LATE_COUNT, LATE_COUNT, "未派工", "在修商品", "逾期维修", "A类件数", "B类件数",
     "C类件数", FEES, "技术员工时", "30天内到期合同", "校验错误", "校验警告", "日报核阅(近7天)", "备注",
 )  # fmt: skip
-OVERVIEW_FORMATS = {
-    OVERVIEW_HEADERS.index("按时到达率"): "0.0%",
-    OVERVIEW_HEADERS.index(FEES): "#,##0.00",
-    OVERVIEW_HEADERS.index("技术员工时"): "0.00",
-}
-OVERVIEW_WIDTHS = (14, 15, 10, 10, 19, 7, 8, 8, 8, 8, 8, 13, 10, 13, 8, 8, 14, 36)
+# The previous month's figures, beside the month's: "{prev}" is the previous month's name.
+PREV_CALLS, PREV_FEES = "{prev}叫修", "{prev}服务费收入(元)"
+PREVIOUS_HEADERS = (PREV_CALLS, PREV_FEES)
+TABLE_HEADERS = (*OVERVIEW_HEADERS, *PREVIOUS_HEADERS)  # the columns of SummaryBook.overview
+
+# 总览 as it is drawn: a dashboard that fits one laptop screen (about 12 columns × 30 rows at 100 %) and prints on
+# one landscape page. What needs action and the month against the previous one on top (KEY_HEADERS), the charts
+# under it, the remaining figures (MORE_HEADERS) in a second table below the charts, both a row per branch.
+KEY_HEADERS = (BRANCH, CALLS, PREV_CALLS, "按时到达率", OPEN_LATE_COUNT, LATE_COUNT, "未派工", "逾期维修", "在修商品",
+               "30天内到期合同", "校验错误", "日报核阅(近7天)")  # fmt: skip
+MORE_HEADERS = (BRANCH, "A类件数", "B类件数", "C类件数", FEES, PREV_FEES, "技术员工时", "校验警告", "备注")
+KEY_WIDTHS = (13, 10, 10, 9, 12, 12, 8, 8, 8, 9, 8, 10)
+# Number formats by header (both tables).
+FORMATS = {"按时到达率": "0.0%", FEES: "#,##0.00", PREV_FEES: "#,##0.00", "技术员工时": "0.00"}
+OVERVIEW_FORMATS = {KEY_HEADERS.index(h): f for h, f in FORMATS.items() if h in KEY_HEADERS}
+# Where a count's rows are: the detail sheet holding exactly those rows (None: the branch's own register sheet).
+COUNT_SHEETS = {OPEN_LATE_COUNT: LATE, LATE_COUNT: LATE, "未派工": PRIORITY, "逾期维修": OVERDUE,
+                "在修商品": None, "30天内到期合同": RENEWALS, "校验错误": PROBLEMS, "校验警告": PROBLEMS,
+                "日报核阅(近7天)": DAILY}  # fmt: skip
+# Counts that call for action when above 0 (red), and those that only want attention (amber).
+ALARMS = (OPEN_LATE_COUNT, "逾期维修", "校验错误")
+WATCH = (LATE_COUNT, "未派工", "30天内到期合同")
 OVERVIEW_NOTES = (
     "说明：{month}叫修、按时到达率、{month}超时到达、A/B/C类件数、服务费收入、技术员工时均按 {month}1日至{day}日统计；"
     "超时未到达 = 超时明细中状态为「未到达(已超时)」的叫修（不论来电月份，须立即处理）；"
@@ -89,14 +119,23 @@ OVERVIEW_NOTES = (
 )
 
 
-def month_label(as_of: dt.datetime) -> str:
+def month_label(as_of: dt.datetime | dt.date) -> str:
     """The month 总览 counts, by name: 「2026年10月」."""
     return f"{as_of.year}年{as_of.month}月"
 
 
+def previous_month(as_of: dt.datetime) -> dt.date:
+    """The first day of the month before the as-of month."""
+    return (as_of.date().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+
+
+def _named(header: str, as_of: dt.datetime) -> str:
+    return header.format(month=month_label(as_of), prev=month_label(previous_month(as_of)))
+
+
 def overview_headers(as_of: dt.datetime) -> list[str]:
     """The 总览 headers as written, the month named."""
-    return [h.format(month=month_label(as_of)) for h in OVERVIEW_HEADERS]
+    return [_named(h, as_of) for h in OVERVIEW_HEADERS]
 
 
 @dataclass(frozen=True)
@@ -286,6 +325,10 @@ class SummaryInput:
     facts: Sequence[WorkbookFacts]
     records: Mapping[str, Record]  # state database rows by relative path
     stale_lock_hours: float = 12.0  # a lock older than this is named as probably stale in 数据状态
+    on_time_target: float = 0.9  # 按时到达率 below it is coloured, and the chart draws it as a line
+    # Lines for 数据状态 besides the workbooks (morning digest deliveries, expiry-notice letters): rows in its
+    # columns, with their fill (see outbox.py).
+    extra_status: Sequence[tuple[list[object], str | None]] = ()
 
 
 @dataclass(frozen=True)
@@ -293,7 +336,8 @@ class SummaryBook:
     sheets: list[ResultSheet]
     extra_rows: list[ExtraRow]
     charts: list[Chart]
-    overview: pd.DataFrame  # the 总览 table (branches, 总部, 合计)
+    overview: pd.DataFrame  # the 总览 figures (branches, 总部, 合计), every column of TABLE_HEADERS
+    dashboard: Dashboard | None = None  # 总览's links, conditional formats and print setup
 
 
 def link_target(root: Path, summary_path: Path, rel: str) -> str:
@@ -375,7 +419,11 @@ def data_status(inp: SummaryInput) -> tuple[list[list[object]], list[str | None]
     rows.sort(key=lambda r: (order.get(str(r[0]), len(order)), str(r[1].text if isinstance(r[1], Link) else r[1])))
     fill = {"无法读取": ERROR_FILL, "缺失": ERROR_FILL, "已删除或改名": ERROR_FILL, "未写回": WARNING_FILL,
             "待写回": WARNING_FILL}
-    return rows, [fill.get(str(r[7])) for r in rows], notes
+    fills = [fill.get(str(r[7])) for r in rows]
+    # Digest deliveries and notice letters after the workbooks, in the order given (branch order by outbox.py).
+    rows.extend(row for row, _ in inp.extra_status)
+    fills.extend(f for _, f in inp.extra_status)
+    return rows, fills, notes
 
 
 def _per_branch_calls(facts: Sequence[WorkbookFacts]) -> dict[str, pd.DataFrame]:
@@ -393,7 +441,9 @@ def overview(
     month, today = month_start(inp.as_of), pd.Timestamp(inp.as_of.date())
     names = [*inp.branches, inp.head_office]
     counters = {"_arrived": 0, "_on_time": 0, "_reviewed": 0, "_reports": 0}
-    figures = {b: dict.fromkeys(OVERVIEW_HEADERS[1:-2], 0) | counters for b in names}
+    summed = (*OVERVIEW_HEADERS[1:-2], *PREVIOUS_HEADERS)
+    figures = {b: dict.fromkeys(summed, 0) | counters for b in names}
+    before = pd.Timestamp(previous_month(inp.as_of))
     for f in inp.facts:
         if f.branch in figures:
             fig = figures[f.branch]
@@ -406,6 +456,9 @@ def overview(
             for col, src in ((CALLS, "叫修"), ("A类件数", "A"), ("B类件数", "B"), ("C类件数", "C")):
                 figures[branch][col] = int(this_month[src])
             figures[branch][FEES] = float(this_month["服务费"])
+            last_month = days[(days.index >= before) & (days.index < month)].sum()
+            figures[branch][PREV_CALLS] = int(last_month["叫修"])
+            figures[branch][PREV_FEES] = float(last_month["服务费"])
 
     def tally(sheet: str, column: str | None = None, wanted: object = None, what: str = "") -> None:
         j = DETAILS[sheet].columns.index(column) if column else None
@@ -435,24 +488,25 @@ def overview(
     rows = []
     for branch in names:
         fig = figures[branch]
-        row: dict[str, object] = {BRANCH: branch, **{k: fig[k] for k in OVERVIEW_HEADERS[1:-2]}}
+        row: dict[str, object] = {BRANCH: branch, **{k: fig[k] for k in summed}}
         row["按时到达率"] = fig["_on_time"] / fig["_arrived"] if fig["_arrived"] else None
-        row["服务费收入(元)"] = round(float(fig["服务费收入(元)"]), 2)
+        row[FEES], row[PREV_FEES] = round(float(fig[FEES]), 2), round(float(fig[PREV_FEES]), 2)
         row["技术员工时"] = round(float(fig["技术员工时"]), 2)
         row["日报核阅(近7天)"] = f"{fig['_reviewed']}/{fig['_reports']}"
         row["备注"] = "；".join(notes.get(branch, []))
         rows.append(row)
     total: dict[str, object] = {BRANCH: "合计", "备注": ""}
-    for col in OVERVIEW_HEADERS[1:-2]:
+    for col in summed:
         total[col] = sum(figures[b][col] for b in names)
     arrived, on_time = (sum(figures[b][k] for b in names) for k in ("_arrived", "_on_time"))
     total["按时到达率"] = on_time / arrived if arrived else None
-    total["服务费收入(元)"] = round(float(total["服务费收入(元)"]), 2)  # type: ignore[arg-type]
+    total[FEES] = round(float(total[FEES]), 2)  # type: ignore[arg-type]
+    total[PREV_FEES] = round(float(total[PREV_FEES]), 2)  # type: ignore[arg-type]
     total["技术员工时"] = round(sum(float(r["技术员工时"]) for r in rows), 2)  # type: ignore[arg-type]
     reviewed, reports = (sum(figures[b][k] for b in names) for k in ("_reviewed", "_reports"))
     total["日报核阅(近7天)"] = f"{reviewed}/{reports}"
-    table = pd.DataFrame([*rows, total], columns=list(OVERVIEW_HEADERS))
-    table.columns = overview_headers(inp.as_of)
+    table = pd.DataFrame([*rows, total], columns=list(TABLE_HEADERS))
+    table.columns = [_named(h, inp.as_of) for h in TABLE_HEADERS]
     return table
 
 
@@ -469,53 +523,204 @@ def daily_calls(inp: SummaryInput) -> pd.DataFrame:
     return frame
 
 
-def _overview_extras(
-    table: pd.DataFrame, daily: pd.DataFrame, n_branches: int, as_of: dt.datetime
-) -> tuple[list[ExtraRow], list[Chart]]:
-    """The 合计 row below the table, the note rows under it, the charts, and the daily-call table under the charts."""
-    first, last_branch = 3, 3 + n_branches - 1
-    total_row = first + len(table) - 1  # 合计 is the last row of the table
-    bold = {"font": "bold", "fill": HEADER_FILL}
-    extra = [ExtraRow(total_row, [
-        (None if isinstance(v, float) and v != v else v, CellStyle(**bold, num_format=OVERVIEW_FORMATS.get(j)))
-        for j, v in enumerate(table.iloc[-1].tolist())
-    ])]  # fmt: skip
+CHART_ROWS = 12  # the charts are 240 px high: 12 rows of 20 px
+CHART_GAP_PX = 8
+
+
+def _blocks(inp: SummaryInput, sheets: Mapping[str, list[list[object]]]) -> dict[str, dict[str, tuple[int, int]]]:
+    """Where each branch's rows are in each detail sheet (first and last Excel row): the rows are concatenated in
+    branch order, so a branch's rows are one block, found from the number each workbook contributed (no pass over
+    the rows). 服务日报汇总 is sorted by day across branches: there the link shows the last 7 days' rows."""
+    order = [*inp.branches, inp.head_office]
+    sizes: dict[str, dict[str, int]] = {}
+    for f in inp.facts:
+        for name, rows in f.rows_of.sheets.items():
+            per = sizes.setdefault(name, {})
+            per[f.branch] = per.get(f.branch, 0) + len(rows)
+    blocks: dict[str, dict[str, tuple[int, int]]] = {}
+    for name, per in sizes.items():
+        row, found = FIRST_DATA_ROW, {}
+        for branch in [*order, *sorted(set(per) - set(order))]:
+            n = per.get(branch, 0)
+            if n:
+                found[branch] = (row, row + n - 1)
+            row += n
+        blocks[name] = found
+    recent = sum(1 for r in sheets.get(DAILY, ()) if r[-1] == YES)
+    blocks[DAILY] = dict.fromkeys(order, (FIRST_DATA_ROW, FIRST_DATA_ROW + recent - 1)) if recent else {}
+    return blocks
+
+
+def _zoomed(values: Sequence[float | None], target: float) -> tuple[float, float] | None:
+    """Value axis bounds for shares: from a 5 % step below the lowest (target included) to 100 %, so 81.8 % and
+    84.5 % look different; None when there is nothing to show."""
+    known = [v for v in values if v is not None and v == v]
+    if not known:
+        return None
+    low = min([*known, target])
+    return max(0.0, math.floor(low * 20 - 1) / 20), 1.0
+
+
+def _dashboard(
+    inp: SummaryInput,
+    table: pd.DataFrame,
+    daily: pd.DataFrame,
+    sheets: Mapping[str, list[list[object]]],
+    period: str,
+) -> tuple[ResultSheet, list[ExtraRow], list[Chart], Dashboard]:
+    """总览 as a dashboard (see KEY_HEADERS): the key table, its 合计, a colour legend, three charts, the second
+    table, the notes (all within one landscape page), and below the print area the data the charts read."""
+    as_of, n = inp.as_of, len(inp.branches)
     month = month_label(as_of)
-    for k, note in enumerate(OVERVIEW_NOTES):  # after a blank row: the table ends at 合计
-        extra.append(ExtraRow(total_row + 2 + k, [(note.format(month=month, day=as_of.day), CellStyle())]))
-    chart_row = total_row + len(OVERVIEW_NOTES) + 3
-    title = chart_row + 17  # the charts are 300 px high: 15 rows, plus a margin
-    header = title + 1
-    extra.append(ExtraRow(title, [(f"近 {len(daily)} 天每日叫修", CellStyle(font="bold"))]))
-    extra.append(ExtraRow(header, [(str(h), CellStyle(**bold)) for h in daily.columns]))
-    for i, values in enumerate(daily.itertuples(index=False)):
-        cells: list[tuple[object, CellStyle] | None] = [(values[0].date(), CellStyle(num_format="yyyy-mm-dd"))]
-        extra.append(ExtraRow(header + 1 + i, cells + [(int(v), CellStyle()) for v in values[1:]]))
+    names = {h: _named(h, as_of) for h in TABLE_HEADERS}
+    col = {h: j for j, h in enumerate(KEY_HEADERS)}
+    more_col = {h: j for j, h in enumerate(MORE_HEADERS)}
+    last_letter = column_letter(len(KEY_HEADERS) - 1)
+    values = {h: [None if isinstance(v, float) and v != v else v for v in table[names[h]].tolist()] for h in TABLE_HEADERS}
+    units = [*[str(b) for b in values[BRANCH][:-1]], "合计"]
+    first, total_row = FIRST_DATA_ROW, FIRST_DATA_ROW + len(table) - 1
+    legend_row = total_row + 1
+    chart_top = total_row + 2
+    more_header = chart_top + CHART_ROWS + 1
+    more_last = more_header + len(table)
+    notes_first = more_last + 2
+    notes_last = notes_first + len(OVERVIEW_NOTES) - 1
 
-    size = (520, 300)
-    anchors = anchor_columns(OVERVIEW_WIDTHS, 3, size[0])
-    charts = []
-    if n_branches:
-        names = table[BRANCH].tolist()[:n_branches]
-        categories = range_ref(OVERVIEW, 0, first, last_branch)
+    # Links: each count to its rows (the branch's block of the detail sheet, 合计: the whole sheet); 在修商品 to the
+    # branch's own 在修商品 sheet (the summary has no such detail sheet).
+    blocks = _blocks(inp, sheets)
+    items = {}
+    for f in inp.facts:
+        if f.register == "items" and not f.error_zh and f.branch not in items:
+            items[f.branch] = link_target(inp.root, inp.summary_path, f.path)
+    links: list[CellLink] = []
 
-        def column(header: str) -> Series:  # a series over the branches' cells of one 总览 column, found by name
-            c = OVERVIEW_HEADERS.index(header)
-            values = [None if v is None or v != v else float(v) for v in table.iloc[:n_branches, c].tolist()]
-            cells = range_ref(OVERVIEW, c, first, last_branch)
-            return Series(header, range_ref(OVERVIEW, c, 2), cells, values)
+    def link(ref: str, header: str, unit: str) -> bool:
+        sheet = COUNT_SHEETS[header]
+        if sheet is None:
+            if unit in items:
+                links.append(CellLink(ref, sheet="在修商品", cell="A1", file=items[unit]))
+                return True
+            return False
+        detail = DETAILS[sheet]
+        block = blocks.get(sheet, {}).get(unit) if unit != "合计" else None
+        cells = f"A{block[0]}:{column_letter(len(detail.columns) - 1)}{block[1]}" if block else f"A{FIRST_DATA_ROW}"
+        links.append(CellLink(ref, sheet=sheet, cell=cells))
+        return True
 
-        charts.append(Chart("bar", f"{month}按时到达率（按分公司）", categories, names, [column("按时到达率")],
-                            (anchors[0], chart_row - 1), value_format="0%", size_px=size))  # fmt: skip
-        charts.append(Chart("stacked", f"{month} A/B/C 类叫修（按分公司）", categories, names,
-                            [column(f"{c}类件数") for c in "ABC"], (anchors[1], chart_row - 1), size_px=size))  # fmt: skip
+    styled = set()
+    for i, unit in enumerate(units[:-1]):
+        for header in COUNT_SHEETS:
+            if header in col and link(f"{column_letter(col[header])}{first + i}", header, unit):
+                styled.add(f"{column_letter(col[header])}{first + i}")
+
+    head = CellStyle(font="bold", fill=HEADER_FILL)
+
+    def row_cells(headers: Sequence[str], i: int, row: int, total: bool) -> list[tuple[object, CellStyle] | None]:
+        cells: list[tuple[object, CellStyle] | None] = []
+        for j, h in enumerate(headers):
+            ref = f"{column_letter(j)}{row}"
+            linked = h in COUNT_SHEETS and link(ref, h, units[i])
+            look = {"font": "link" if linked else ("bold" if total else "normal")}
+            if total:
+                look["fill"] = HEADER_FILL
+            cells.append((values[h][i], CellStyle(**look, num_format=FORMATS.get(h))))  # type: ignore[arg-type]
+        return cells
+
+    extra = [ExtraRow(total_row, row_cells(KEY_HEADERS, len(table) - 1, total_row, True))]
+    target = inp.on_time_target
+    legend = (f"红＝须立即处理  橙＝须关注 · 按时到达率目标 {target:.0%}（低于目标标红）· 点击数字查看明细 · "
+              f"上月 = {month_label(previous_month(as_of))}")
+    extra.append(ExtraRow(legend_row, [(legend, CellStyle())]))
+    extra.append(ExtraRow(more_header, [(names[h], head) for h in MORE_HEADERS], height=30, wrap=True))
+    for i in range(len(table)):
+        extra.append(ExtraRow(more_header + 1 + i, row_cells(MORE_HEADERS, i, more_header + 1 + i, i == len(table) - 1)))
+    page_width = sum(KEY_WIDTHS)
+    for k, note in enumerate(OVERVIEW_NOTES):
+        text = note.format(month=month, day=as_of.day)
+        height = (wrapped_lines(text, page_width) + 1) * 15  # a line spare: fonts differ from program to program
+        extra.append(ExtraRow(notes_first + k, [(text, CellStyle())], height=height, wrap=True))
+
+    # Below the print area: what the charts read (the daily calls, and the target per branch for its line).
+    data_title = notes_last + 3
+    header = data_title + 1
+    extra.append(ExtraRow(data_title, [(f"近 {len(daily)} 天每日叫修（图表数据）", CellStyle(font="bold"))]))
+    extra.append(ExtraRow(header, [(str(h), head) for h in daily.columns]))
+    for i, day in enumerate(daily.itertuples(index=False)):
+        cells: list[tuple[object, CellStyle] | None] = [(day[0].date(), CellStyle(num_format="yyyy-mm-dd"))]
+        extra.append(ExtraRow(header + 1 + i, cells + [(int(v), CellStyle()) for v in day[1:]]))
     last = header + len(daily)
+    target_header = last + 2
+    extra.append(ExtraRow(target_header, [(BRANCH, head), ("按时到达率目标", head)]))
+    for i in range(n):
+        extra.append(ExtraRow(target_header + 1 + i, [(units[i], CellStyle()), (target, CellStyle(num_format="0%"))]))
+
+    # Conditional formats (the 合计 row included): red needs action, amber attention, 按时到达率 against the target.
+    def span(j: int, top: int, bottom: int) -> str:
+        return f"{column_letter(j)}{top}:{column_letter(j)}{bottom}"
+
+    rate = f"{column_letter(col['按时到达率'])}{first}"
+    rules = [CellRule(span(col["按时到达率"], first, total_row), f"AND(ISNUMBER({rate}),{rate}<{target!r})", BAD),
+             CellRule(span(col["按时到达率"], first, total_row), f"AND(ISNUMBER({rate}),{rate}>={target!r})", GOOD)]
+    for headers, looks in ((ALARMS, BAD), (WATCH, NEUTRAL)):
+        for h in headers:
+            cell = f"{column_letter(col[h])}{first}"
+            rules.append(CellRule(span(col[h], first, total_row), f"AND(ISNUMBER({cell}),{cell}>0)", looks))
+    cell = f"{column_letter(more_col['校验警告'])}{more_header + 1}"
+    rules.append(CellRule(span(more_col["校验警告"], more_header + 1, more_last), f"AND(ISNUMBER({cell}),{cell}>0)",
+                          NEUTRAL))  # fmt: skip
+
+    # Charts side by side across the table's width, anchored inside the print area.
+    edges = [0]
+    for w in KEY_WIDTHS:
+        edges.append(edges[-1] + column_pixels(w))
+    width = (edges[-1] - 2 * CHART_GAP_PX) // 3
+    size = (width, CHART_ROWS * 20)
+
+    def place(k: int) -> tuple[int, int]:  # (column, offset in px) of the k-th chart's left edge
+        x = k * (width + CHART_GAP_PX)
+        j = max(i for i, e in enumerate(edges[:-1]) if e <= x)
+        return j, x - edges[j]
+
+    charts = []
+    top = chart_top - 1
+    if n:
+        categories = range_ref(OVERVIEW, 0, first, first + n - 1)
+        rates = [None if v is None else float(v) for v in values["按时到达率"][:n]]  # type: ignore[arg-type]
+        on_time = Series("按时到达率", range_ref(OVERVIEW, col["按时到达率"], 2),
+                         range_ref(OVERVIEW, col["按时到达率"], first, first + n - 1), rates)  # fmt: skip
+        goal = Series("按时到达率目标", range_ref(OVERVIEW, 1, target_header),
+                      range_ref(OVERVIEW, 1, target_header + 1, target_header + n), [target] * n)  # fmt: skip
+        j, off = place(0)
+        charts.append(Chart("bar", f"{month}按时到达率（目标 {target:.0%}）", categories, units[:n], [on_time],
+                            (j, top), value_format="0%", size_px=size, offset_px=off, label_format="0.0%",
+                            bounds=_zoomed(rates, target), target=goal))  # fmt: skip
+        abc = []
+        for c in "ABC":
+            h = f"{c}类件数"
+            abc.append(Series(h, range_ref(OVERVIEW, more_col[h], more_header),
+                              range_ref(OVERVIEW, more_col[h], more_header + 1, more_header + n),
+                              [float(v) for v in values[h][:n]]))  # type: ignore[arg-type]
+        abc_categories = range_ref(OVERVIEW, 0, more_header + 1, more_header + n)
+        j, off = place(1)
+        charts.append(Chart("stacked", f"{month} A/B/C 类叫修", abc_categories, units[:n], abc, (j, top),
+                            size_px=size, offset_px=off, label_format="0;-0;;@"))  # fmt: skip
     totals = Series("合计", range_ref(OVERVIEW, 1, header), range_ref(OVERVIEW, 1, header + 1, last),
                     [float(v) for v in daily["合计"]])  # fmt: skip
-    charts.append(Chart("line", f"近 {len(daily)} 天每日叫修（全部分公司）", range_ref(OVERVIEW, 0, header + 1, last),
-                        [d.date() for d in daily["日期"]], [totals], (anchors[2 if n_branches else 0], chart_row - 1),
-                        size_px=size, category_format="m-d"))  # fmt: skip
-    return extra, charts
+    j, off = place(2 if n else 0)
+    charts.append(Chart("line", f"近 {len(daily)} 天每日叫修（全部）", range_ref(OVERVIEW, 0, header + 1, last),
+                        [d.date() for d in daily["日期"]], [totals], (j, top), size_px=size, offset_px=off,
+                        category_format="m-d", labels="ends"))  # fmt: skip
+
+    body = [[values[h][i] for h in KEY_HEADERS] for i in range(len(table) - 1)]
+    sheet = ResultSheet(OVERVIEW, [names[h] for h in KEY_HEADERS], body, period, "没有分公司", widths=KEY_WIDTHS,
+                        tab_color="FF00B050", number_formats=OVERVIEW_FORMATS, orientation="landscape",
+                        print_titles=False)  # fmt: skip
+    merges = [f"A{legend_row}:{last_letter}{legend_row}"]
+    merges += [f"A{r}:{last_letter}{r}" for r in range(notes_first, notes_last + 1)]
+    dashboard = Dashboard(links=links, link_styled=frozenset(styled), rules=rules, header_height=30, merges=merges,
+                          print_area=f"A1:{last_letter}{notes_last}")  # fmt: skip
+    return sheet, extra, charts, dashboard
 
 
 def summary_book(inp: SummaryInput) -> SummaryBook:
@@ -541,18 +746,16 @@ def summary_book(inp: SummaryInput) -> SummaryBook:
     table = overview(inp, sheets, notes)
     daily = daily_calls(inp)
 
-    body = table.iloc[:-1].itertuples(index=False)
-    rows = [[None if isinstance(v, float) and v != v else v for v in r] for r in body]
     month = month_label(inp.as_of)
-    period = f"{banner} · 统计月份：{month}（{inp.as_of.month}月1日至{inp.as_of.day}日）"
-    result = [ResultSheet(OVERVIEW, list(table.columns), rows, period, "没有分公司", widths=OVERVIEW_WIDTHS,
-                          tab_color="FF00B050", number_formats=OVERVIEW_FORMATS)]  # fmt: skip
+    period = (f"{banner} · 统计月份：{month}（{inp.as_of.month}月1日至{inp.as_of.day}日）"
+              f" · 上月：{month_label(previous_month(inp.as_of))}")
+    first, extra, charts, dashboard = _dashboard(inp, table, daily, sheets, period)
+    result = [first]
     for name in (DAILY, LATE, OVERDUE, RENEWALS, PRIORITY, PROBLEMS, STATUS):
         d = DETAILS[name]
         result.append(ResultSheet(d.name, list(d.columns), sheets[name], banner, d.empty.format(month=month),
                                   widths=d.widths, tab_color=d.tab, row_fills=fills.get(name)))  # fmt: skip
-    extra, charts = _overview_extras(table, daily, len(inp.branches), inp.as_of)
-    return SummaryBook(sheets=result, extra_rows=extra, charts=charts, overview=table)
+    return SummaryBook(sheets=result, extra_rows=extra, charts=charts, overview=table, dashboard=dashboard)
 
 
 __all__ = [

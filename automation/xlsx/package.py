@@ -11,6 +11,9 @@ staff added to it) and, only if it names the removed sheet, ``calcChain.xml`` (E
 Excel "repair" the file). The same results written into the same workbook give the same bytes: sheet ids and
 relationship ids of replaced sheets are reused, new parts take the workbook part's timestamp.
 
+Each result sheet also gets the sheet-local ``_xlnm.Print_Titles`` (its header row repeated on printed pages) and,
+for its conditional formats, ``dxfs`` entries appended to ``styles.xml`` (existing ones reused, never changed).
+
 Marker (how a product-created sheet is recognised), two marks bound to the sheet's *current name*:
 
 * ``<sheetPr codeName="AutomationResult_<crc32 of the name>">`` inside the worksheet part we write;
@@ -162,6 +165,10 @@ def write_result_sheets(package: bytes, sheets: Sequence[ResultSheet], *, replac
     pkg = book.pkg
     before_names = [s.name for s in book.sheets if s.rel_type == REL_WORKSHEET]
     doomed = [s for s in book.sheets if s.ours and (replace_all or s.name.casefold() in wanted)]
+    # A replaced result sheet keeps its visibility: the templates' 员工名单 (the staff drop-downs' lists) is
+    # hidden, and a result staff chose to hide stays out of their way.
+    states = {s.name.casefold(): s.element.get("state") for s in doomed
+              if s.element.get("state") in ("hidden", "veryHidden")}  # fmt: skip
     book.remove_sheets(doomed)
     # Styles first: a styles part created now keeps the relationship id and zip position it will have as an
     # existing part on the next run, so an unchanged result gives the same bytes then.
@@ -181,6 +188,8 @@ def write_result_sheets(package: bytes, sheets: Sequence[ResultSheet], *, replac
         pkg.added[part] = b""  # reserve the part name
         rid = book.add_rel(REL_WORKSHEET, part, reuse=book.freed_ids.get(name.casefold()))
         element = etree.SubElement(book.sheets_el, M + "sheet", name=name, sheetId=str(next_id), nsmap={"r": NS_R})
+        if name.casefold() in states:
+            element.set("state", states[name.casefold()])
         element.set(f"{{{NS_R}}}id", rid)
         sheet = Sheet(element, name, next_id, REL_WORKSHEET, part, ours=True)
         book.sheets.append(sheet)
@@ -197,7 +206,7 @@ def write_result_sheets(package: bytes, sheets: Sequence[ResultSheet], *, replac
     for result, name, sheet in planned:
         index = book.sheets.index(sheet)
         rendered = render_sheet(result, styles.style_id, name=name, code_name=marker_code_name(name),
-                                selected=index == active)  # fmt: skip
+                                selected=index == active, dxf_id=styles.dxf_id)  # fmt: skip
         assert sheet.part is not None
         pkg.added[sheet.part] = rendered.xml
         book.set_override(sheet.part, CT_WORKSHEET)
@@ -208,6 +217,9 @@ def write_result_sheets(package: bytes, sheets: Sequence[ResultSheet], *, replac
                                (RESULT_MARKER, f'"{marker_token(name)}"')) if local_names else ():  # fmt: skip
             etree.SubElement(book.defined_names_el(), M + "definedName", name=dn_name, localSheetId=str(index),
                              hidden="1").text = value  # fmt: skip
+        if local_names and rendered.print_titles:  # the header row on every printed page; visible, as Excel's own
+            etree.SubElement(book.defined_names_el(), M + "definedName", name="_xlnm.Print_Titles",
+                             localSheetId=str(index)).text = rendered.print_titles  # fmt: skip
     styles.save()
     after_names = [s.name for s in book.sheets if s.rel_type == REL_WORKSHEET]
     update_app(book, before_names, after_names)

@@ -5,8 +5,10 @@ allocation aborts (a sheet whose ``<dimension>`` understates a far-flung cell ge
 outside the calls :mod:`.read` guards. A watcher restarted by its service would read the same file again and die
 again, for ever. So while a workbook is read, a small marker under ``.automation/reading/`` names its content; the
 marker is held locked by the reading process (an OS lock dies with its process). At the next start, a marker that
-nobody holds means that read killed its process: that content is remembered in ``.automation/unreadable.json`` and
-refused in one line until the file changes (its hash then differs).
+nobody holds means that read ended with its process. That may be chance (a kill -9, a power cut, a machine shut
+down), so one such end only makes the content a suspect in ``.automation/unreadable.json``; a suspect that is then
+read to the end is cleared. Content that ended a reader twice is refused in one line until the file changes (its
+hash then differs): a crash loop stops after its second turn.
 
 Nothing here may stop reading: a root that cannot be written to (a read-only share) simply reads without markers.
 """
@@ -45,6 +47,7 @@ else:
 READING_DIR = Path(".automation") / "reading"
 UNREADABLE_FILE = Path(".automation") / "unreadable.json"
 KEEP = 200  # contents remembered as unreadable, newest first
+DEATHS = 2  # readers a content must have ended to be refused (one may be chance)
 
 
 class ReadGuard:
@@ -55,22 +58,33 @@ class ReadGuard:
         self.record = root / UNREADABLE_FILE
         self._unreadable: dict[str, dict[str, str]] | None = None
 
-    def unreadable(self) -> dict[str, dict[str, str]]:
-        """Content hash -> {name, at} of contents whose reading ended a process; markers left by dead readers
-        are turned into such entries first."""
+    def unreadable(self) -> dict[str, dict[str, object]]:
+        """Content hash -> {name, at, deaths} of contents whose reading ended a process; markers left by dead
+        readers are counted in first."""
         if self._unreadable is None:
             known = self._load()
             found = self._dead_markers()
+            for sha, entry in found.items():
+                deaths = known.get(sha, {}).get("deaths", 0)
+                known[sha] = {**entry, "deaths": (deaths if isinstance(deaths, int) else 0) + 1}
             if found:
-                known = {**found, **known}
-                known = dict(sorted(known.items(), key=lambda kv: kv[1].get("at", ""), reverse=True)[:KEEP])
+                known = dict(sorted(known.items(), key=lambda kv: str(kv[1].get("at", "")), reverse=True)[:KEEP])
                 self._save(known)
             self._unreadable = known
         return self._unreadable
 
-    def killed_before(self, sha: str) -> dict[str, str] | None:
-        """What is known of this content if reading it ended a process before."""
-        return self.unreadable().get(sha)
+    def killed_before(self, sha: str) -> dict[str, object] | None:
+        """What is known of this content if reading it ended a process often enough to be refused."""
+        entry = self.unreadable().get(sha)
+        deaths = entry.get("deaths", 0) if entry else 0
+        return entry if isinstance(deaths, int) and deaths >= DEATHS else None
+
+    def cleared(self, sha: str) -> None:
+        """This content was read to the end: it is no suspect (a death it was blamed for was chance)."""
+        known = self.unreadable()
+        if sha in known:
+            del known[sha]
+            self._save(known)
 
     @contextlib.contextmanager
     def reading(self, name: str, sha: str) -> Iterator[None]:
@@ -96,11 +110,12 @@ class ReadGuard:
             for folder in reversed(made):
                 with contextlib.suppress(OSError):  # not empty: another reader, or the product's other files
                     folder.rmdir()
+        self.cleared(sha)  # reached only when the body ended normally
 
     # ------------------------------------------------------------------------------------------------------
 
-    def _dead_markers(self) -> dict[str, dict[str, str]]:
-        found: dict[str, dict[str, str]] = {}
+    def _dead_markers(self) -> dict[str, dict[str, object]]:
+        found: dict[str, dict[str, object]] = {}
         try:
             markers = sorted(self.folder.glob("*.json"))
         except OSError:
@@ -118,7 +133,7 @@ class ReadGuard:
                 found[content["sha256"]] = {"name": str(content.get("name", "")), "at": str(content.get("at", ""))}
         return found
 
-    def _load(self) -> dict[str, dict[str, str]]:
+    def _load(self) -> dict[str, dict[str, object]]:
         try:
             data = json.loads(self.record.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -127,7 +142,7 @@ class ReadGuard:
             return {}
         return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, dict)}
 
-    def _save(self, known: dict[str, dict[str, str]]) -> None:
+    def _save(self, known: dict[str, dict[str, object]]) -> None:
         temp = self.record.with_name(f".{self.record.name}.{os.getpid()}.tmp")
         try:
             temp.write_text(json.dumps(known, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -376,6 +376,7 @@ class Styles:
         else:
             self.book_styles = StyleBook(parse_xml(book.pkg, self.part))
         self.style_id = self.book_styles.style_id
+        self.dxf_id = self.book_styles.dxf_id  # looks of conditional formats (dxfs)
 
     def save(self) -> None:
         if self.book_styles.changed:
