@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .root import is_ignored, original_of, register_by_name, unit_folders
+from .root import Source, is_ignored, original_of, register_by_name, unit_folders
 from .settings import Settings
 
 # Spreadsheet formats staff may save in, which python-calamine (or the write-back) cannot take: (zh, en) name
@@ -34,22 +34,11 @@ UNSUPPORTED: dict[str, tuple[str, str, str, str]] = {
 
 
 @dataclass(frozen=True)
-class SetAside:
-    """One file left out of processing, and why."""
+class SetAside(Source):
+    """One file left out of processing, and why (``name``: relative to the root, as workbooks are named)."""
 
-    path: Path
-    root: Path
-    branch: str
-    kind: str  # "copy" (疑似副本) or "unsupported"
+    kind: str = "copy"  # "copy" (疑似副本) or "unsupported"
     original: Path | None = None  # for a copy: the workbook it copies
-
-    @property
-    def name(self) -> str:
-        """Path relative to the root, "/" separated, as workbooks are named everywhere else."""
-        try:
-            return self.path.relative_to(self.root).as_posix()
-        except ValueError:
-            return self.path.name
 
     @property
     def kind_zh(self) -> str:
