@@ -116,6 +116,11 @@ RULE_BOUNDARIES: tuple[Boundary, ...] = (
     Boundary("CAL011", CALLINS, CALL, "服务费", "0", YUAN, "<=", given={"服务类别": "A"}),
     Boundary("CAL012", CALLINS, CALL, "服务费", "0", YUAN, ">", given={"服务类别": "C"}),
     Boundary("CAL014", CALLINS, CALL, "开票日期", "完成时间", DAY, ">", given={"服务类别": "A", "收费方式": None}),
+    # 第九条: invoiced to collect later, the fee may be collected on the invoice day, not before.
+    Boundary("CAL020", CALLINS, CALL, "收款日期", "开票日期", DAY, "<", given={"收费方式": "开票另收"}),
+    # 第九条: cash collected on the spot may wait HANDOVER_DAYS (3) days for the 会计员; a day more and it is warned.
+    Boundary("CAL021", CALLINS, CALL, "完成时间", "today - 3 day", DAY, "<",
+             given={"收费方式": "当场收费", "交会计员日期": None}, at="交会计员日期"),
     # A technician may work on the day he leaves, not after.
     Boundary("STF002", CALLINS, CALL, "派工时间", "staff[派工技术员].离职日期", DAY, ">", given={"派工技术员": "刘洋"},
              at="派工技术员"),
@@ -126,6 +131,8 @@ RULE_BOUNDARIES: tuple[Boundary, ...] = (
     # 第十九条「期满前一个月」: late from the day after expiry − notice_days up to the expiry (later is CON003).
     Boundary("CON007", CONTRACTS, CONTRACT, "到期通知日期", "到期日期 - settings.notice_days day", DAY, ">"),
     Boundary("CON007", CONTRACTS, CONTRACT, "到期通知日期", "到期日期", DAY, "<="),
+    # 第十九条: the renewal visit may be on the day the notice goes out, not before it.
+    Boundary("CON008", CONTRACTS, CONTRACT, "拜访日期", "到期通知日期", DAY, "<"),
     Boundary("ITM001", ITEMS, ITEM, "约定完成日期", "带回日期", DAY, "<"),
     Boundary("ITM002", ITEMS, ITEM, "修妥日期", "带回日期", DAY, "<"),
     Boundary("ITM004", ITEMS, ITEM, "归还日期", "修妥日期", DAY, "<"),
@@ -148,6 +155,8 @@ RULE_BOUNDARIES: tuple[Boundary, ...] = (
     Boundary("NEW003", CUSTOMERS, NEW, "认定申请日期", "实地调查日期", DAY, "<"),
     Boundary("NEW004", CUSTOMERS, NEW, "供应合同日期", "认定申请日期", DAY, "<"),
     Boundary("NEW005", CUSTOMERS, NEW, "质保合同日期", "供应合同日期", DAY, "!="),
+    # 第三条(1): the decision cannot precede the application; the same day is fine.
+    Boundary("NEW010", CUSTOMERS, NEW, "审批日期", "认定申请日期", DAY, "<"),
     # 第三条(5): notify and file within 7 days of the contracts; the 8th day is late.
     Boundary("NEW008", CUSTOMERS, NEW, "供应合同日期", "today - 7 day", DAY, "<", given={"已通知相关部门": "否"},
              at="已通知相关部门"),
@@ -163,6 +172,8 @@ JOB_BOUNDARIES: tuple[Boundary, ...] = (
              why="completed calls are listed for window_days days"),
     Boundary("续约提醒", CONTRACTS, CONTRACT, "到期日期", "today + settings.notice_days day", DAY, "<=", shows="listed"),
     Boundary("续约提醒", CONTRACTS, CONTRACT, "到期日期", "today", DAY, "<", shows="状态=已过期未续约"),
+    # 信息 第七条(3): a 重要客户's last contact may be exactly contact_days old; a day more and it is listed.
+    Boundary("客户维护提醒", CUSTOMERS, "往来记录", "日期", "today - settings.contact_days day", DAY, "<", shows="listed"),
     Boundary("逾期维修", ITEMS, ITEM, "约定完成日期", "today", DAY, "<", shows="listed",
              given={"修妥日期": None, "维修工时": None, "主任验收": None, "归还日期": None, "客户签章": None,
                     "收据作废": None, "发票号": None, "开票日期": None}),

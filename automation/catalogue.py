@@ -67,6 +67,8 @@ _RULES: tuple[Rule, ...] = (
     Rule("NEW006", E, "两份合同均签订后才能编客户代码", "a customer code is given only after both contracts are signed", a.DEV_CODE, family="新客户开发"),
     Rule("NEW007", E, "客户代码「{value}」在客户表中不存在或名称不一致", "customer code '{value}' is not in the customer sheet or its name differs", a.DEV_CODE, family="新客户开发"),
     Rule("NEW008", W, "建档已超过 7 天，仍未{missing}", "more than 7 days after filing and still not {missing_en}", a.DEV_NOTIFY_FILE, family="新客户开发"),
+    Rule("NEW009", E, "认定申请未经审批同意（审批结论须为“同意”），不能编客户代码", "a customer code is given only after the approval request was approved (审批结论 = 同意)", a.DEV_APPLICATION, family="新客户开发"),
+    Rule("NEW010", E, "审批日期早于认定申请日期", "the approval is dated before the approval request", a.DEV_APPLICATION, family="新客户开发"),
     # --- demand information
     Rule("DEM001", E, "只有已采用或使用价值为“高”的信息才能奖励", "only adopted or high-value information earns a reward", a.DEMAND_REWARD, family="需求信息"),
     Rule("DEM002", E, "奖励金额 {value} 不在 {low}～{high} 元之间", "reward {value} is outside {low}..{high} yuan", a.DEMAND_REWARD, family="需求信息"),
@@ -79,6 +81,8 @@ _RULES: tuple[Rule, ...] = (
     Rule("CON005", E, "新合同编号「{value}」不在本登记簿中", "new contract number '{value}' is not in this register", a.SVC_RENEWAL, family="保养合同"),
     Rule("CON006", E, "未续约的合同不应填写新合同编号", "a contract that was not renewed has no new contract number", a.SVC_RENEWAL, family="保养合同"),
     Rule("CON007", W, "到期通知日期 {notice} 晚于期满前 {days} 天（{due}）", "the expiry notice is dated {notice}, later than {days} days before expiry ({due})", a.SVC_RENEWAL, family="保养合同"),
+    Rule("CON008", E, "拜访日期 {value} 早于到期通知日期 {notice}", "the renewal visit on {value} is before the expiry notice of {notice}", a.SVC_RENEWAL, family="保养合同"),
+    Rule("CON009", W, "不续约，请填写不续约原因", "not renewed (不续约): please give the reason", a.SVC_RENEWAL, family="保养合同"),
     # --- call-ins
     Rule("CAL001", E, "B 类（合同服务）须填写客户代码", "contract service (B) needs the customer code", a.SVC_CONTRACT_SERVICE, family="叫修登记"),
     Rule("CAL002", E, "B 类（合同服务）须填写合同编号", "contract service (B) needs the contract number", a.SVC_CONTRACT_SERVICE, family="叫修登记"),
@@ -99,6 +103,8 @@ _RULES: tuple[Rule, ...] = (
     Rule("CAL017", E, "带回修理须有客户在服务凭证上签字", "an item taken back for repair needs the customer's signature on the service voucher", a.SVC_TAKE_BACK, family="叫修登记"),
     Rule("CAL018", E, "合同「{value}」已终止，不能再按合同服务（B 类）登记；如是期满不续约，请在保养合同中将续约结果填为“不续约”", "contract '{value}' is terminated (已终止): no contract service (B) under it; if it ran its term and was not renewed, set its renewal result to 'not renewed' (不续约)", a.SVC_CONTRACT_SERVICE, family="叫修登记"),
     Rule("CAL019", E, "商品型号「{value}」不在合同「{contract}」所列型号（{models}）中", "model '{value}' is not among the models contract '{contract}' covers ({models})", a.SVC_CONTRACT_SERVICE, family="叫修登记"),
+    Rule("CAL020", E, "收款日期 {value} 早于开票日期 {invoice}（开票另收须先开票后收费）", "fee collected on {value}, before the invoice of {invoice} (invoiced to collect later: invoice first)", a.SVC_FEES, family="叫修登记"),
+    Rule("CAL021", W, "当场收费已完成 {days} 天，仍未填写交会计员日期", "fee collected on the spot {days} days ago and no date it was handed to the accountant", a.SVC_FEES, family="叫修登记"),
     # --- workshop items
     Rule("ITM001", E, "约定完成日期早于带回日期", "the agreed completion date is before the intake date", a.SVC_OVERDUE, family="商品进出"),
     Rule("ITM002", E, "修妥日期早于带回日期", "repaired before being brought in", a.SVC_REPAIR, family="商品进出"),

@@ -31,6 +31,7 @@ class Settings:
     suburban_hours: float = 7
     window_days: int = 31
     notice_days: int = 30
+    contact_days: int = 90  # 客户维护提醒 lists a 重要客户 with no 往来记录 for longer than this (信息 第七条(3))
     reward_min: float = 50
     reward_max: float = 500
     max_daily_hours: float = 12
@@ -132,7 +133,10 @@ _SCHEMA: dict[str, dict[str, tuple[str, Any]]] = {
         "reward_max": ("reward_max", lambda v, k: _number(v, k, minimum=0, maximum=10_000_000)),
     },
     "worklog": {"max_daily_hours": ("max_daily_hours", lambda v, k: _number(v, k, minimum=1, maximum=24))},
-    "customers": {"code_pattern": ("code_pattern", None)},
+    "customers": {
+        "code_pattern": ("code_pattern", None),
+        "contact_days": ("contact_days", lambda v, k: _number(v, k, minimum=1, maximum=3660, integer=True)),
+    },
     "layout": {"head_office": ("head_office", _text), "summary": ("summary", _text)},
     "output": {
         "language": ("language", lambda v, k: _text(v, k, ("zh", "en"))),

@@ -133,6 +133,8 @@ STAFF_COLUMN_LISTS: dict[str, str] = {
     "主办业务员": "业务员",
     "协办业务员": "业务员",
     "本公司人员": "在职员工",
+    "认定审批人": "在职员工",  # 市场主管 is no 岗位 of 基础资料, so any staff member in service is offered
+    "续约拜访人": "在职员工",  # 第十九条 says only 「派员」: whoever the branch sends, salesman or supervisor
 }
 STAFF_LIST_ROWS = 10_000
 """Names per list the drop-downs can show (the defined names count the filled cells among this many)."""
@@ -778,6 +780,8 @@ _SETTINGS_TEMPLATE = """\
 [customers]
 # 客户代码的格式（正则表达式），默认为 KH 加 5 位数字
 # code_pattern = '^KH\\d{5}$'
+# 重要客户最长多少天须有一次往来记录，超过时列入客户维护提醒
+# contact_days = 90
 
 [layout]
 # 总部文件夹的名称；其他文件夹都是分公司，文件夹名就是分公司名

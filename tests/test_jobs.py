@@ -299,6 +299,26 @@ def test_billing_sheet_cash_on_the_spot() -> None:
     ]
 
 
+def test_billing_sheet_receivables() -> None:
+    """第九条: with the optional columns, an invoice not yet collected is 应收未收 with its days since the invoice,
+    and cash collected on the spot not yet handed to the 会计员 is 未交会计员; collected or handed-over calls are
+    fine, and a register without the columns lists neither (the sheet above)."""
+    rows = [
+        [*BILL_HEADER, "收费方式", "收款日期", "交会计员日期"],
+        ["R1", "2026-02-10 09:00", "甲", "1号", "13812345678", "市区", "A", "现场修复", "2026-02-10 15:00", 300, "F1", "2026-02-10", "开票另收", None, None],
+        ["R2", "2026-02-11 09:00", "乙", "2号", "13812345678", "市区", "A", "现场修复", "2026-02-11 15:00", 300, "F2", "2026-02-11", None, "2026-02-13", None],
+        ["R3", "2026-02-12 09:00", "丙", "3号", "13812345678", "市区", "A", "现场修复", "2026-02-12 15:00", 150, "F3", "2026-02-14", "当场收费", None, None],
+        ["R4", "2026-02-12 09:00", "丁", "4号", "13812345678", "市区", "A", "现场修复", "2026-02-12 16:00", 150, "F4", "2026-02-14", "当场收费", None, "2026-02-12"],
+        ["R5", "2026-02-09 09:00", "戊", "5号", "13812345678", "市区", "A", "带回修理", "2026-02-09 15:00", 500, "F5", "2026-02-12", None, None, None],
+    ]
+    table = result(make_input("callins", {"叫修登记": rows}, AS_OF), "收费核对")
+    assert [(r[0], r[6]) for r in rows_of(table)] == [
+        ("R5", "开票晚于完成日；应收未收（开票后 12 天）"),
+        ("R1", "应收未收（开票后 14 天）"),
+        ("R3", "未交会计员"),
+    ]
+
+
 # ---------------------------------------------------------------------------------------------------------
 # The API: registry, crash handling, result sheets
 # ---------------------------------------------------------------------------------------------------------

@@ -136,14 +136,29 @@ def test_renewal_reminders() -> None:
     table = result(make_input("contracts", {"保养合同": CONTRACTS}, AS_OF), "续约提醒")
     assert list(table.frame.columns[:8]) == ["合同编号", "客户代码", "客户名称", "到期日期", "剩余天数", "到期通知日期", "状态",
                                              "通知书"]
-    # 通知书 links to the expiry notice of each contract that needs one (第十九条), beside the workbook.
+    # 通知书 links to the expiry notice of each contract that needs one (第十九条), beside the workbook. This
+    # register has no visit columns (an older template): 续约拜访, the last column, stays blank.
     assert rows_of(table) == [
-        ["K3", "KH00001", "甲公司", d("2026-03-01"), -9, None, "已过期未续约", None],
-        ["K10", "KH00001", "甲公司", d("2026-03-10"), 0, d("2026-02-08"), "已寄通知", None],
-        ["K2", "KH00001", "甲公司", d("2026-03-20"), 10, d("2026-02-20"), "已寄通知（晚于期满前 30 天）", None],
-        ["K1", "KH00001", "甲公司", d("2026-04-01"), 22, None, "需寄通知", "通知书/K1_甲公司.docx"],
-        ["K7", "KH00001", "甲公司", d("2026-04-09"), 30, None, "需寄通知", "通知书/K7_甲公司.docx"],
+        ["K3", "KH00001", "甲公司", d("2026-03-01"), -9, None, "已过期未续约", None, None],
+        ["K10", "KH00001", "甲公司", d("2026-03-10"), 0, d("2026-02-08"), "已寄通知", None, None],
+        ["K2", "KH00001", "甲公司", d("2026-03-20"), 10, d("2026-02-20"), "已寄通知（晚于期满前 30 天）", None, None],
+        ["K1", "KH00001", "甲公司", d("2026-04-01"), 22, None, "需寄通知", "通知书/K1_甲公司.docx", None],
+        ["K7", "KH00001", "甲公司", d("2026-04-09"), 30, None, "需寄通知", "通知书/K7_甲公司.docx", None],
     ]
+
+
+def test_renewal_reminders_show_the_visit() -> None:
+    """第十九条「并派员前往争取续约」: 续约拜访 shows the recorded visit (date, who, outcome), else 未拜访."""
+    header = [*CONTRACT_HEADER, "续约拜访人", "拜访日期", "拜访结果", "不续约原因"]
+    rows = [
+        header,
+        [*contract("V1", "2026-03-20", notice="2026-02-18"), "张伟", "2026-02-25", "待定", None],
+        [*contract("V2", "2026-03-25", notice="2026-02-20"), None, None, None, None],
+        [*contract("V3", "2026-03-28", notice="2026-02-21"), None, "2026-03-02", None, None],
+    ]
+    table = result(make_input("contracts", {"保养合同": rows}, AS_OF), "续约提醒")
+    assert [(r[0], r[8]) for r in rows_of(table)] == [("V1", "2026-02-25 张伟 待定"), ("V2", "未拜访"),
+                                                     ("V3", "2026-03-02")]
 
 
 def test_renewal_notice_days_setting_and_links() -> None:

@@ -84,6 +84,84 @@ def test_customer_reminders_without_staff_list() -> None:
     assert [row[0] for row in rows_of(table)] == ["KH00001", "KH00002", "KH00007"]
 
 
+ARCHIVE = ["客户代码", "客户名称", "重要客户", "主办业务员", "协办业务员", "建档日期", "往来状态"]
+CONTACT_HEADER = ["日期", "客户代码", "方式", "本公司人员", "摘要"]
+
+
+def test_important_customers_not_contacted_within_contact_days() -> None:
+    """第七条(3): as of 2026-03-10 with 90 days the last contact must be on or after 2025-12-10."""
+    customers = [
+        ARCHIVE,
+        ["KH00021", "甲公司", "是", "张三", "王五", "2025-01-01", "正常"],  # 2025-12-10: exactly 90 days, in time
+        ["KH00022", "乙公司", "是", "张三", "王五", "2025-01-01", "正常"],  # 2025-12-09: 91 days
+        ["KH00023", "丙公司", "是", "张三", "王五", "2026-02-01", "正常"],  # no record, filed 37 days ago
+        ["KH00024", "丁公司", "是", "张三", "王五", "2025-06-01", "正常"],  # no record, filed long ago
+        ["KH00025", "戊公司", "否", "张三", None, "2025-01-01", "正常"],  # not important: no contact report
+        ["KH00026", "己公司", "是", "张三", "王五", "2025-01-01", "终止"],  # no business left
+    ]
+    contacts = [
+        CONTACT_HEADER,
+        ["2025-12-10", "KH00021", "电话", "张三", "回访"],
+        ["2025-06-01", "KH00022", "走访", "王五", "走访"],
+        ["2025-12-09", "KH00022", "电话", "张三", "回访"],
+        ["2025-01-05", "KH00025", "电话", "张三", "回访"],
+    ]
+    sheets = {"客户": customers, "往来记录": contacts}
+    table = result(make_input("customers", sheets, AS_OF, staff=STAFF), "客户维护提醒")
+    assert rows_of(table) == [
+        ["KH00022", "乙公司", "是", "张三", "王五",
+         "重要客户已 91 天未联系（最近往来 2025-12-09，规定 90 天内），须安排联系并记入往来记录"],
+        ["KH00024", "丁公司", "是", "张三", "王五", "重要客户建档后没有往来记录（超过 90 天），须安排联系并记入往来记录"],
+    ]
+    # A shorter limit moves the cut-off: 30 days before 2026-03-10 is 2026-02-08, so 丙 (filed 2026-02-01) is due too.
+    short = result(make_input("customers", sheets, AS_OF, staff=STAFF, settings=Settings(contact_days=30)), "客户维护提醒")
+    assert [row[0] for row in rows_of(short)] == ["KH00021", "KH00022", "KH00023", "KH00024"]
+    assert rows_of(short)[0][5] == "重要客户已 90 天未联系（最近往来 2025-12-10，规定 30 天内），须安排联系并记入往来记录"
+    # An archive without the 往来记录 sheet (older templates) is not reminded of contacts it cannot record.
+    assert rows_of(result(make_input("customers", {"客户": customers}, AS_OF, staff=STAFF), "客户维护提醒")) == []
+
+
+def test_handover_stays_until_the_customer_is_told_and_a_successor_leads() -> None:
+    """第七条(4): 李四 left on 2026-01-31; his customers now have another 主办, the reminder stays until a record by
+    someone else dated 2026-01-31 or later shows the customer was told, and the 主办 is in service."""
+    customers = [
+        ARCHIVE,
+        ["KH00031", "甲公司", "否", "王五", None, "2025-01-01", "正常"],  # never told since
+        ["KH00032", "乙公司", "否", "王五", None, "2025-01-01", "正常"],  # told on the leaving day: done
+        ["KH00033", "丙公司", "否", "王五", None, "2025-01-01", "正常"],  # told the day before: not yet
+        ["KH00034", "丁公司", "否", "钱七", None, "2025-01-01", "正常"],  # told, but 钱七 is no staff member
+        ["KH00035", "戊公司", "否", "李四", None, "2025-01-01", "正常"],  # still named: the 须交接 reminder
+        ["KH00036", "己公司", "否", "王五", None, "2025-01-01", "终止"],  # no business left
+        ["KH00037", "庚公司", "否", "王五", None, "2025-01-01", "正常"],  # 赵六 left, date unknown; 张三 called
+    ]
+    contacts = [
+        CONTACT_HEADER,
+        ["2025-11-01", "KH00031", "走访", "李四", "走访"],
+        ["2025-11-01", "KH00032", "走访", "E002", "走访"],  # 李四 by 工号
+        ["2026-01-31", "KH00032", "电话", "王五", "告知李四离职，由王五接替"],
+        ["2025-11-01", "KH00033", "走访", "李四", "走访"],
+        ["2026-01-30", "KH00033", "电话", "王五", "回访"],
+        ["2025-11-01", "KH00034", "走访", "李四", "走访"],
+        ["2026-02-05", "KH00034", "电话", "王五", "告知李四离职"],
+        ["2025-11-01", "KH00035", "走访", "李四", "走访"],
+        ["2025-11-01", "KH00036", "走访", "李四", "走访"],
+        ["2025-10-01", "KH00037", "走访", "赵六", "走访"],
+        ["2025-12-01", "KH00037", "电话", "张三", "告知赵六离职"],
+    ]
+    table = result(make_input("customers", {"客户": customers, "往来记录": contacts}, AS_OF, staff=STAFF), "客户维护提醒")
+    assert rows_of(table) == [
+        ["KH00031", "甲公司", "否", "王五", None,
+         "原业务员 李四 已于 2026-01-31 离职，交接未完成：往来记录中还没有 2026-01-31 当天或之后通知客户的记录"],
+        ["KH00033", "丙公司", "否", "王五", None,
+         "原业务员 李四 已于 2026-01-31 离职，交接未完成：往来记录中还没有 2026-01-31 当天或之后通知客户的记录"],
+        ["KH00034", "丁公司", "否", "钱七", None, "原业务员 李四 已于 2026-01-31 离职，交接未完成：主办业务员须为在职的接替人员"],
+        ["KH00035", "戊公司", "否", "李四", None, "主办业务员 李四 已于 2026-01-31 离职，须交接"],
+    ]
+    # Written sheet: 主办 left first, then the unfinished hand-overs.
+    sheet = to_result_sheet(table, as_of=AS_OF, source_sheet="客户")
+    assert [row[0].text for row in sheet.rows] == ["KH00035", "KH00031", "KH00033", "KH00034"]
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Demand information
 # ---------------------------------------------------------------------------------------------------------

@@ -278,6 +278,7 @@ def test_a_sheet_whose_grid_would_not_fit_is_refused_without_loading_it(tmp_path
 @pytest.mark.parametrize(
     ("section", "key", "value"),
     [("sla", "urban_hours", 1e9), ("sla", "window_days", 100_000), ("contracts", "notice_days", 5000),
+     ("customers", "contact_days", 10_000),
      ("demand", "reward_max", 1e12), ("worklog", "max_daily_hours", 25), ("output", "history_keep", 10**9),
      ("watch", "stale_lock_hours", 1e9), ("limits", "max_rows", 2_000_000), ("limits", "problems_per_kind", 10**7)],
 )

@@ -148,7 +148,7 @@ def test_renewal_sheet_links_each_letter(demo: Path) -> None:
     expected = _expected_letters(demo, branch)
     sheet = openpyxl.load_workbook(demo / branch / "保养合同.xlsx")["续约提醒"]
     headers = [c.value for c in sheet[2]]
-    assert headers == ["合同编号", "客户代码", "客户名称", "到期日期", "剩余天数", "到期通知日期", "状态", "通知书"]
+    assert headers == ["合同编号", "客户代码", "客户名称", "到期日期", "剩余天数", "到期通知日期", "状态", "通知书", "续约拜访"]
     links = {}
     for row in sheet.iter_rows(min_row=3):
         cell = row[7]

@@ -84,6 +84,32 @@ def test_customer_archive_rules(tmp_path):
     ])
 
 
+def test_new_customer_approval_rules(tmp_path):
+    """开发 第三条(1): a code needs the approval 同意 (NEW009 at 客户代码), the decision cannot precede the
+    application (NEW010 at 审批日期), the approver is staff in service on that day (STF002)."""
+    write_workbook(tmp_path / "总部" / "基础资料.xlsx", {"员工": [STAFF_HEADER, *STAFF_ROWS]})
+    head = ["申请编号", "客户名称", "一般调查日期", "资料齐全", "实地调查日期", "设备技术", "按时供货", "财务信用", "合作态度",
+            "保密", "成本水平", "认定申请日期", "认定审批人", "审批日期", "审批结论", "供应合同日期", "质保合同日期", "客户代码",
+            "已通知相关部门", "资料已存档"]  # 认定审批人 M, 审批日期 N, 审批结论 O, 客户代码 R
+    surveyed = [D(2025, 1, 1), "是", D(2025, 1, 10), *["合格"] * 6, D(2025, 1, 20)]
+    signed = [D(2025, 2, 1), D(2025, 2, 1)]
+    workflow = [
+        head,
+        ["XK1", "宁波甬江机械有限公司", *surveyed, "张伟", D(2025, 1, 20), "同意", *signed, "KH00001", "是", "是"],  # 2 clean
+        ["XK2", "慈溪恒通精工有限公司", *surveyed, "张伟", D(2025, 1, 25), "不同意", *signed, "KH00002", "是", "是"],  # 3 NEW009
+        ["XK3", "慈溪恒通精工有限公司", *surveyed, None, None, None, *signed, "KH00002", "是", "是"],  # 4 NEW009
+        ["XK4", "丁厂", *surveyed, "张伟", D(2025, 1, 19), "同意", None, None, None, None, None],  # 5 NEW010
+        ["XK5", "戊厂", *surveyed, "赵磊", D(2026, 4, 1), "批准", None, None, None, None, None],  # 6 STF002 (left 3-31)
+        ["XK6", "宁波甬江机械有限公司", *surveyed, "张伟", D(2025, 1, 20), "待定", *signed, "KH00001", "是", "是"],
+        # 7: TYP012 only: an unreadable decision is not judged again by NEW009
+    ]
+    records = [["日期", "客户代码", "方式", "本公司人员", "摘要"]]
+    path = write_workbook(tmp_path / "总部" / "客户档案.xlsx", {"客户": [CUSTOMER_HEADER, *CUSTOMER_ROWS],
+                                                            "往来记录": records, "新客户开发": workflow})
+    found = [(cell, code) for cell, code in problems_of(path) if code not in ("XLS001", "XLS002")]
+    assert found == sorted([("R3", "NEW009"), ("R4", "NEW009"), ("N5", "NEW010"), ("M6", "STF002"), ("O7", "TYP012")])
+
+
 def test_demand_rules(tmp_path):
     header = ["信息编号", "登记日期", "提供人", "提供人部门", "信息来源", "需求内容", "订货信息", "可信度", "使用价值", "采用情况",
               "奖励金额(元)", "已提交信息报告"]

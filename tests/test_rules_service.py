@@ -306,3 +306,55 @@ def test_a_renewal_notice_later_than_a_month_before_expiry_is_a_warning(root):
     late = next(p for p in report.problems if p.code == "CON007")
     assert (late.severity, late.article) == ("warning", "《售后服务管理制度》第十九条")
     assert late.message_zh == "到期通知日期 2026-12-02 晚于期满前 30 天（2026-12-01）"
+
+
+# --- issue 15: receivables (第九条) and the renewal visit (第十九条), in optional columns
+
+def test_a_collection_before_the_invoice_and_cash_not_handed_over(root):
+    """第九条: invoiced to collect later, the fee is collected on or after the invoice day (CAL020 at 收款日期); cash
+    collected on the spot goes to the 会计员, and a call finished more than 3 days ago without 交会计员日期 is
+    warned (CAL021). Unreadable dates are left to their own problem. A register without these columns (the test
+    above) gets neither."""
+    header = [*PAY_HEADER, "收款日期", "交会计员日期"]
+    rows = [
+        header,
+        [*paid_call("Q02", "开票另收", "FP2", D(2026, 11, 2)), D(2026, 11, 1), None],  # 2 CAL020
+        [*paid_call("Q03", "开票另收", "FP3", D(2026, 11, 2)), D(2026, 11, 2), None],  # 3 collected on the invoice day
+        [*paid_call("Q04", "当场收费"), D(2026, 11, 2), None],  # 4 CAL021: 25 days, not handed over
+        [*paid_call("Q05", "当场收费"), D(2026, 11, 2), D(2026, 11, 3)],  # 5 handed over
+        [*paid_call("Q06", "当场收费", "FP6", D(2026, 11, 5)), D(2026, 11, 2), "昨天"],  # 6 TYP001 only
+        [*paid_call("Q07", "开票另收", "FP7", D(2026, 11, 2)), "不详", None],  # 7 TYP001 only
+    ]
+    path = write_workbook(root / "服务中心" / "叫修登记簿.xlsx", {"叫修登记": rows})
+    assert problems_of(path) == sorted([("U2", "CAL020"), ("V4", "CAL021"), ("V6", "TYP001"), ("U7", "TYP001")])
+    [report] = validate_paths([path], as_of=AS_OF)
+    messages = {p.code: (p.message_zh, p.severity, p.article) for p in report.problems}
+    assert messages["CAL020"] == ("收款日期 2026-11-01 早于开票日期 2026-11-02（开票另收须先开票后收费）", "error",
+                                  "《售后服务管理制度》第九条")
+    assert messages["CAL021"] == ("当场收费已完成 25 天，仍未填写交会计员日期", "warning", "《售后服务管理制度》第九条")
+
+
+def test_a_renewal_visit_before_the_notice_and_a_refusal_without_reason(root):
+    """第十九条「并派员前往争取续约」: the visit is on or after the expiry notice (CON008 at 拜访日期); 不续约 — the
+    visit's answer or the contract's result — without 不续约原因 is warned (CON009); the visitor is staff (STF001)."""
+    header = [*CONTRACTS[0], "续约拜访人", "拜访日期", "拜访结果", "不续约原因"]
+
+    def visited(number, who, day, answer, reason=None, result="洽谈中"):
+        return [number, "KH00001", "宁波甬江机械有限公司", "CNC-650", D(2026, 1, 1), D(2026, 12, 31), 1200, "有效",
+                D(2026, 11, 20), result, None, who, day, answer, reason]
+
+    rows = [
+        header,
+        visited("HT-201", "张伟", D(2026, 11, 19), "待定"),  # 2 CON008
+        visited("HT-202", "张伟", D(2026, 11, 20), "不续约", "改由厂家保养"),  # 3 on the notice day, reason given
+        visited("HT-203", "张伟", D(2026, 11, 22), "不续约"),  # 4 CON009
+        visited("HT-204", None, None, None, result="不续约"),  # 5 CON009: the contract's result
+        visited("HT-205", "张伟", D(2026, 11, 25), "再说"),  # 6 TYP012 only
+        visited("HT-206", "赵六", D(2026, 11, 25), "续约"),  # 7 STF001
+    ]
+    path = write_workbook(root / "服务中心" / "保养合同.xlsx", {"保养合同": rows})
+    assert problems_of(path) == sorted([("M2", "CON008"), ("O4", "CON009"), ("O5", "CON009"), ("N6", "TYP012"),
+                                        ("L7", "STF001")])
+    [report] = validate_paths([path], as_of=AS_OF)
+    early = next(p for p in report.problems if p.code == "CON008")
+    assert (early.message_zh, early.article) == ("拜访日期 2026-11-19 早于到期通知日期 2026-11-20", "《售后服务管理制度》第十九条")

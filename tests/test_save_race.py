@@ -191,15 +191,18 @@ def test_no_staff_save_is_lost_while_the_watcher_writes_back(
 ) -> None:
     swaps: list[float] = []
     in_window = threading.Event()
-    landed = threading.Event()
+    aiming, landed = threading.Event(), threading.Event()
 
     def widen(path: Path) -> None:
-        # Hold the window open until a staff save has landed in it (at most 50 ms), so the race is exercised
-        # even when a loaded machine schedules the saver late.
         swaps.append(time.monotonic())
         landed.clear()
         in_window.set()
-        landed.wait(0.05)
+        if aiming.is_set():
+            # A save is aimed at this window: hold it open until the save has landed (at most 50 ms), so the race
+            # is exercised even when a loaded machine schedules the saver late.
+            landed.wait(0.05)
+        else:
+            time.sleep(0.01)
         in_window.clear()
 
     monkeypatch.setattr(safe_write, "before_swap", widen, raising=False)
@@ -216,12 +219,14 @@ def test_no_staff_save_is_lost_while_the_watcher_writes_back(
     hits = 0  # saves written while a write-back was inside before_swap
     for i in range(n):
         time.sleep(staff_pause(rng))
-        if i % 10 == 5:
-            in_window.wait(timeout=2)  # now and then aim a save at a write-back's window on purpose
+        if i % 10 == 5:  # now and then aim a save at a write-back's window on purpose
+            aiming.set()
+            in_window.wait(timeout=2)
         staff_save(book, i, style_of(i))
         if in_window.is_set():
             hits += 1
             landed.set()
+        aiming.clear()
     during = len(history_copies(root)) - first_history  # write-backs that happened while staff were saving
 
     wait_for(lambda: settled(root, book) and watcher.wait_idle(0.5), timeout=60,

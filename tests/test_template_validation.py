@@ -287,7 +287,7 @@ def test_libreoffice_keeps_the_validations_table_and_staff_names(deployed: Path,
     wb = openpyxl.load_workbook(saved)
     assert wb[STAFF_LIST_SHEET].sheet_state == "hidden"
     ws = wb["叫修登记"]
-    assert [t.ref for t in ws.tables.values()] == ["A1:V2"]
+    assert [t.ref for t in ws.tables.values()] == ["A1:X2"]  # 22 columns and the two receivables ones (issue 15)
     kept = {str(dv.sqref).split(":")[0]: dv for dv in ws.data_validations.dataValidation}
     # LibreOffice writes its validations back over its own used area (rows 2–1001); the table extends them.
     assert (kept["A2"].type, kept["A2"].formula1) == ("custom", "COUNTIF($A:$A,A2)=1")

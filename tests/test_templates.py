@@ -41,7 +41,7 @@ SETTINGS_DEFAULTS = {
     "summary": {"on_time_target": 0.9},
     "demand": {"reward_min": 50, "reward_max": 500},
     "worklog": {"max_daily_hours": 12},
-    "customers": {"code_pattern": r"^KH\d{5}$"},
+    "customers": {"code_pattern": r"^KH\d{5}$", "contact_days": 90},
     "layout": {"head_office": "总部", "summary": "总部/汇总.xlsx"},
     "output": {"language": "zh", "history_keep": 20},
     "watch": {"stale_lock_hours": 12},

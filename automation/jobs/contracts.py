@@ -13,6 +13,8 @@ and its 到期日期 is at most ``settings.notice_days`` days after the as-of da
   first. Contracts without a readable 到期日期 are left out (validation reports them).
 * Colours are conditional formats: 需寄通知 amber, 已过期未续约 red, a late notice (晚于期满前 …) amber, 已寄通知
   green; 剩余天数 below 0 red.
+* 续约拜访 (第十九条「并派员前往争取续约」): the visit recorded in the optional columns, or 未拜访; blank for a
+  register without them.
 * 通知书: for a 需寄通知 row, a link to the filled 保养到期通知书 (``通知书/<合同编号>_<客户名称>.docx`` beside the
   workbook), which :mod:`automation.notices` writes after the write-back from exactly these rows.
 """
@@ -25,12 +27,31 @@ import pandas as pd
 from ..notices import LINK_COLUMN, letter_links
 from ..validators.rules.contracts import late_notice
 from ..xlsx.sheet_xml import BAD, GOOD, NEUTRAL, look
+from ..xlsx.table import Table
 from .base import ORDER, Job, JobInput, ResultTable, action_rank, source_cells
 
 SHEET = "保养合同"
 SETTLED_STATES = ("已续约", "已终止")
 SETTLED_RESULTS = ("已续约", "不续约")
 TO_NOTIFY, NOTIFIED, EXPIRED = "需寄通知", "已寄通知", "已过期未续约"
+VISIT, NOT_VISITED = "续约拜访", "未拜访"
+
+
+def visits(table: Table, rows: np.ndarray) -> list[str | None]:
+    """续约拜访 of the listed rows (第十九条「并派员前往争取续约」): 「2026-11-24 张伟 待定」 once a visit is recorded,
+    未拜访 otherwise; blank throughout for a register from an older template without the 拜访日期 column."""
+    if "拜访日期" not in table.columns:
+        return [None] * len(rows)
+    data = table.data
+    out: list[str | None] = []
+    for i in rows.tolist():
+        day = data["拜访日期"].iloc[i]
+        if pd.isna(day):
+            out.append(NOT_VISITED)
+            continue
+        parts = [f"{day:%Y-%m-%d}", data["续约拜访人"].iloc[i], data["拜访结果"].iloc[i]]
+        out.append(" ".join(str(p) for p in parts if isinstance(p, str)))
+    return out
 
 
 def renewal_sheet(inp: JobInput) -> ResultTable:
@@ -60,6 +81,7 @@ def renewal_sheet(inp: JobInput) -> ResultTable:
             "到期通知日期": data["到期通知日期"].to_numpy()[rows],
             "状态": status,
             LINK_COLUMN: pd.Series(letters, dtype=object),
+            VISIT: visits(table, rows),
             # Action first in the written sheet (module notes); the frame stays in expiry order.
             ORDER: action_rank(np.where(days < 0, 1, np.where(notified, 2, 0)), np.where(days < 0, -days, days)),
             **source_cells(table, "合同编号", rows),
@@ -70,7 +92,7 @@ def renewal_sheet(inp: JobInput) -> ResultTable:
 
 RENEWALS = Job(
     "续约提醒",
-    ("合同编号", "客户代码", "客户名称", "到期日期", "剩余天数", "到期通知日期", "状态", LINK_COLUMN),
+    ("合同编号", "客户代码", "客户名称", "到期日期", "剩余天数", "到期通知日期", "状态", LINK_COLUMN, VISIT),
     renewal_sheet,
     "近期没有需要续约的保养合同",
     highlights=(
@@ -86,6 +108,8 @@ RENEWALS = Job(
               "已寄通知（通知晚于期满前 {notice_days} 天另行注明），否则为需寄通知（《售后服务管理制度》第十九条）。"
               "排序：需寄通知、已过期未续约、已寄通知。",
         LINK_COLUMN: "需寄通知的合同，系统据模板填好的保养到期通知书（Word，有 LibreOffice 时另有 PDF）。",
+        VISIT: "派员前往争取续约的记录（《售后服务管理制度》第十九条）：拜访日期、续约拜访人和拜访结果；登记簿有拜访日期列"
+               "而未填的为未拜访。",
     },
 )
 

@@ -13,6 +13,8 @@ Choices (the spec is silent):
   lateness is the working time in between (so arriving 17:20 for a 17:00 deadline is 超时 by 0.00 working hours).
   超时(工时) is blank for calls that are not late.
 * 次日优先派工 lists open calls with blank 派工时间 *and* blank 到达时间 (a technician who arrived was dispatched).
+* 收费核对 also lists the receivables where the register has the optional columns (第九条): 应收未收 (invoiced to
+  collect later, 收款日期 blank; with the days since 开票日期) and 未交会计员 (当场收费, 交会计员日期 blank).
 * 收费核对: 未开票 is not reported for 带回修理 calls, whose invoice is issued when the item is returned and is
   checked in 客户商品进出登记簿 (§2.6). A call paid on the spot (收费方式 当场收费, 第九条) mails its invoice
   afterwards: without 发票号 it is listed as 待补寄发票 until the number is filled in, and a later 开票日期 is fine.
@@ -43,6 +45,7 @@ import pandas as pd
 
 from ..validators.rules.callins import paid_on_the_spot
 from ..xlsx.sheet_xml import BAD, GOOD, NEUTRAL, look
+from ..xlsx.table import Table
 from .base import (
     ORDER,
     Job,
@@ -163,6 +166,27 @@ def priority_sheet(inp: JobInput) -> ResultTable:
     return PRIORITY.result(frame.reset_index(drop=True), links={"登记号": "登记号"}, settings=inp.settings)
 
 
+def receivable(table: Table, today: pd.Timestamp) -> tuple[np.ndarray, np.ndarray]:
+    """应收未收 (第九条「开票…以便另行前往收费」, 第十二条): completed paid (A) calls with a fee, invoiced to collect later
+    (not 当场收费) and not collected yet (收款日期 blank), and the days since the invoice. Only where the register
+    has the optional 收款日期 column: an older template records no collection, so nothing is owed as far as it says.
+    A 收款日期 that could not be read counts as filled in (someone wrote that it was collected)."""
+    data = table.data
+    if "收款日期" not in table.columns:
+        return np.zeros(len(data), dtype=bool), np.zeros(len(data), dtype=np.int64)
+    invoiced = data["开票日期"]
+    owed = (
+        data["服务类别"].eq("A").to_numpy(dtype=bool)
+        & data["完成时间"].notna().to_numpy()
+        & (data["服务费"] > 0).to_numpy(dtype=bool)
+        & ~paid_on_the_spot(table)
+        & invoiced.notna().to_numpy()
+        & table.blank["收款日期"]
+    )
+    days = (today - invoiced).dt.days.fillna(0).to_numpy(dtype=np.int64)
+    return owed, days
+
+
 def billing_sheet(inp: JobInput) -> ResultTable:
     """收费核对: completed paid (A) calls without a fee or invoice number (paid on the spot: invoice still to be
     mailed), or invoiced after the completion day when the invoice was due that day."""
@@ -176,7 +200,13 @@ def billing_sheet(inp: JobInput) -> ResultTable:
     cash = paid_on_the_spot(table)
     no_invoice = data["发票号"].isna().to_numpy() & ~workshop
     invoiced_late = (data["开票日期"] > done.dt.normalize()).to_numpy(dtype=bool) & ~cash
-    rows = np.flatnonzero(paid & (no_fee | no_invoice | invoiced_late))
+    uncollected, owed_days = receivable(table, inp.today)
+    charged = fee > 0
+    # Cash on the spot not yet with the 会计员 (第九条), listed from the day of the call; the CAL021 warning waits.
+    not_handed = charged & cash & table.blank["交会计员日期"]
+    if "交会计员日期" not in table.columns:
+        not_handed[:] = False  # an older template: the hand-over is not recorded, so it is not asked for
+    rows = np.flatnonzero(paid & (no_fee | no_invoice | invoiced_late | uncollected | not_handed))
     rows = rows[np.argsort(done.to_numpy()[rows], kind="stable")]
     issues = [
         "；".join(
@@ -185,6 +215,8 @@ def billing_sheet(inp: JobInput) -> ResultTable:
                 (no_fee[i], "未收费"),
                 (no_invoice[i], "待补寄发票" if cash[i] else "未开票"),
                 (invoiced_late[i], "开票晚于完成日"),
+                (uncollected[i], f"应收未收（开票后 {owed_days[i]} 天）"),
+                (not_handed[i], "未交会计员"),
             )
             if flag
         )

@@ -46,6 +46,12 @@ CALLIN = SheetModel(
                rule="A 类现场修复：当场收费的发票可事后补寄；开票另收（或不填）须当天开票"),
         Column("发票号", Kind.CODE, rule="A 类现场修复完成须开票（当场收费的可待补寄）", article=a.SVC_FEES),
         Column("开票日期", Kind.DATE, rule="晚于完成当日时警告（当场收费补寄的除外）", article=a.SVC_FEES),
+        # 第九条's receivables. Optional: a register from an older template has neither column and is not judged on
+        # them (an absent optional column is no error, and nothing is listed as 应收未收 or 未交会计员 for it).
+        Column("收款日期", Kind.DATE, not_future=True, article=a.SVC_FEES,
+               rule="开票另收的：收到服务费的日期，不早于开票日期；未填的列入收费核对“应收未收”（选填列）"),
+        Column("交会计员日期", Kind.DATE, not_future=True, article=a.SVC_FEES,
+               rule="当场收费的：款项交给会计员的日期；完成 3 天后仍未填时警告（选填列）"),
         Column("备注", Kind.TEXT, width=24),
     ),
 )

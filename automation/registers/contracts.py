@@ -22,6 +22,13 @@ CONTRACT = SheetModel(
                rule="不晚于到期日期；期满前一个月（设置 contracts.notice_days，默认 30 天）寄出，晚于时警告"),
         Column("续约结果", **enum("洽谈中", "已续约", "不续约"), article=a.SVC_RENEWAL),
         Column("新合同编号", Kind.CODE, rule="续约结果为“已续约”时必填，且须为本登记簿中的合同", article=a.SVC_RENEWAL),
+        # 第十九条「并派员前往争取续约」: who went, when, and what the customer said. Optional columns: a register from an
+        # older template has none of them and is not judged on them.
+        Column("续约拜访人", Kind.STAFF, rule="派往争取续约的员工（选填列）", article=a.SVC_RENEWAL),
+        Column("拜访日期", Kind.DATE, not_future=True, rule="不早于到期通知日期（选填列）", article=a.SVC_RENEWAL),
+        Column("拜访结果", **enum("续约", "不续约", "待定"), rule="客户在拜访时的答复（选填列）", article=a.SVC_RENEWAL),
+        Column("不续约原因", Kind.TEXT, rule="拜访结果或续约结果为“不续约”时请填写，未填时警告（选填列）",
+               article=a.SVC_RENEWAL, width=24),
     ),
 )
 

@@ -7,6 +7,8 @@ from .model import Column, Kind, Register, SheetModel, enum, yes_no
 
 YES_NO = yes_no()
 PASS_FAIL = enum("合格", "不合格")
+# How approvers write their decision on the form.
+APPROVAL_ALIASES = {"批准": "同意", "通过": "同意", "准予": "同意", "不批准": "不同意", "不通过": "不同意", "驳回": "不同意"}
 
 CUSTOMER = SheetModel(
     name="客户",
@@ -85,6 +87,12 @@ NEW_CUSTOMERS = SheetModel(
         Column("保密", **PASS_FAIL, article=a.DEV_CONFIDENTIALITY),
         Column("成本水平", **PASS_FAIL, article=a.DEV_COST),
         Column("认定申请日期", Kind.DATE, rule="不早于实地调查日期；须已实地调查、资料齐全且六项均合格", article=a.DEV_APPLICATION),
+        # 第三条(1): the application goes to 市场主管, who decides. Optional columns: archives from older templates
+        # have none of them and are not judged on the approval (an absent optional column is no error).
+        Column("认定审批人", Kind.STAFF, rule="审批认定申请的市场主管（选填）", article=a.DEV_APPLICATION),
+        Column("审批日期", Kind.DATE, not_future=True, rule="不早于认定申请日期（选填）", article=a.DEV_APPLICATION),
+        Column("审批结论", **enum("同意", "不同意", aliases=APPROVAL_ALIASES),
+               rule="填写客户代码前须为“同意”（有此列时）", article=a.DEV_APPLICATION),
         Column("供应合同日期", Kind.DATE, rule="不早于认定申请日期", article=a.DEV_SUPPLY_CONTRACT),
         Column("质保合同日期", Kind.DATE, rule="与供应合同同日签订", article=a.DEV_QUALITY_CONTRACT),
         Column("客户代码", Kind.CODE, rule="两份合同均已签订后才可填写；须在客户表中且客户名称一致", article=a.DEV_CODE),

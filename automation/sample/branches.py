@@ -10,6 +10,7 @@ manager's review.
 from __future__ import annotations
 
 import datetime as dt
+import random
 
 from ..registers.callins import CASH, INVOICE
 from . import vocabulary as vocab
@@ -89,8 +90,31 @@ def contract_row(co: Company, c: Contract) -> Row:
     return Row({
         "合同编号": c.number, "客户代码": c.customer.code, "客户名称": c.customer.name, "商品型号": c.model,
         "开始日期": start, "到期日期": c.end, "合同金额": c.amount, "合同状态": c.status,
-        "到期通知日期": c.notice, "续约结果": c.result, "新合同编号": c.new_number,
+        "到期通知日期": c.notice, "续约结果": c.result, "新合同编号": c.new_number, **renewal_visit(co, c),
     }, key=(c.start, c.number))
+
+
+# Reasons customers give for not renewing, as a salesman writes them down.
+NO_RENEWAL_REASONS = ("设备已淘汰更新", "改由厂家保养", "预算压缩", "自建维修班组", "工厂搬迁外地")
+
+
+def renewal_visit(co: Company, c: Contract) -> dict[str, object]:
+    """续约拜访人, 拜访日期, 拜访结果 and 不续约原因 (第十九条「并派员前往争取续约」): the customer's 主办业务员 goes
+    3 to 15 days after the notice (not yet, if that is still ahead); the answer follows 续约结果. A generator of
+    the contract's own number keeps the company's other values as they were."""
+    rng = random.Random(f"{c.number}/拜访")
+    out: dict[str, object] = {"续约拜访人": None, "拜访日期": None, "拜访结果": None, "不续约原因": None}
+    if c.notice is None:
+        return out
+    day = c.notice + dt.timedelta(days=rng.randrange(3, 16))
+    if day > co.today:
+        return out
+    answer = {"已续约": "续约", "不续约": "不续约"}.get(c.result or "", "待定")
+    # Whoever of the customer's salesmen was still in service that day (a leaver's customers are taken over).
+    staff = [p for p in (c.customer.main, c.customer.second) if p is not None and (p.left is None or p.left >= day)]
+    out.update({"续约拜访人": staff[0].name if staff else None, "拜访日期": day, "拜访结果": answer,
+                "不续约原因": rng.choice(NO_RENEWAL_REASONS) if answer == "不续约" else None})
+    return out
 
 
 # ------------------------------------------------------------------------------------------------ call-ins
@@ -225,9 +249,27 @@ def call_row(co: Company, c: Call) -> Row:
         "到达时间": c.t2, "处理方式": c.method, "完成时间": c.t3, "客户签字": c.signed, "服务费": fee,
         "收费方式": (vocab.payment_alias(c.payment, co.billing_rng) if c.payment and co.billing_rng.random() < 0.1
                  else c.payment),
-        "发票号": c.invoice, "开票日期": billed,
+        "发票号": c.invoice, "开票日期": billed, **receipts(co, c),
         "备注": (rng.choice(vocab.REMARKS) or None) if rng.random() < 0.15 else None,
     }, key=(c.t0, c.number))
+
+
+def receipts(co: Company, c: Call) -> dict[str, object]:
+    """收款日期 and 交会计员日期 of a paid call (第九条). Drawn from a generator of the call's own (seeded) number, so
+    the company's other values stay what they were before these columns existed. Invoiced to collect later: the
+    fee comes in 5 to 45 days after the invoice (never before, so a planted late invoice stays one problem), not
+    yet for the latest; cash on the spot reaches the 会计员 within two days, so only a planted row is warned."""
+    rng = random.Random(f"{c.number}/收款")
+    out: dict[str, object] = {"收款日期": None, "交会计员日期": None}
+    if c.category != "A" or not c.fee or c.t3 is None:
+        return out
+    if c.payment == CASH and c.method != "带回修理":
+        handed = c.t3.date() + dt.timedelta(days=rng.randrange(0, 3))
+        out["交会计员日期"] = handed if handed <= co.today else None
+    elif c.invoice_date is not None:
+        collected = c.invoice_date + dt.timedelta(days=rng.randrange(5, 46))
+        out["收款日期"] = collected if collected <= co.today else None
+    return out
 
 
 # ------------------------------------------------------------------------------------------ workshop items

@@ -98,6 +98,11 @@ class Customer:
     main: Staff
     second: Staff | None
     model: tuple[str, str]
+    # 第七条(4): a salesperson who left and was replaced as 主办; ``told`` whether 往来记录 shows the customer was told.
+    former: Staff | None = None
+    told: bool = True
+    # 第七条(3) for an important customer: "regular" contacts up to now, "overdue" (none for months) or "never".
+    contacts: str = "regular"
 
 
 @dataclass

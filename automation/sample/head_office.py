@@ -94,6 +94,18 @@ def build_customers(co: Company) -> None:
     for c in drafts[3:6]:
         c.main = co.left_sales
     drafts[9].second = co.left_sales
+    # two more of his customers were handed over to a colleague (第七条(4)): one was told by telephone after he left,
+    # the other not yet, so 客户维护提醒 keeps reminding of the second until 往来记录 shows it
+    for c, told in ((drafts[6], True), (drafts[7], False)):
+        c.filed = min(c.filed, before_leaving)
+        c.former, c.told, c.second = co.left_sales, told, None
+        if c.main is co.left_sales:
+            c.main = co.salespeople(co.today)[0]
+    # the contact-report system of 第七条(3): important customers are called on regularly, except one that has not
+    # been contacted for months and one never contacted since it was filed (both 客户维护提醒, no mistakes)
+    looked_after = [c for c in drafts if c.second is not None and co.left_sales not in (c.main, c.second)]
+    for c, plan in zip(looked_after, ("overdue", "never"), strict=False):
+        c.contacts = plan
     drafts.sort(key=lambda c: c.filed)
     for c in drafts:
         c.code = co.new_code()
@@ -127,12 +139,46 @@ def customer_rows(co: Company) -> None:
                 "电话": vocab.mobile(rng) if rng.random() < 0.8 else vocab.landline(rng),
                 "邮箱": vocab.email(rng, co.fake) if rng.random() < 0.6 else None,
             }, key=(c.code,)))
-        for _ in range(rng.randrange(0, 5)):
-            day = c.filed + dt.timedelta(days=rng.randrange(0, (co.today - c.filed).days + 1))
+        for day in contact_days(co, c):
             co.rows_of(rel, "往来记录").append(correspondence_row(co, c, day))
+        if c.former is not None:
+            co.rows_of(rel, "往来记录").extend(handover_rows(co, c, c.former))
         last = co.today.year if co.today.month >= 7 else co.today.year - 1
         for year in range(max(c.filed.year, co.today.year - 3), last + 1):
             co.rows_of(rel, "年度业绩").append(results_row(co, c, year))
+
+
+def contact_days(co: Company, c: Customer) -> list[dt.date]:
+    """The days of a customer's 往来记录: a few at random, or for an important customer one every 20–75 days over
+    the last year or so (so its last contact is within ``customers.contact_days``) unless planned otherwise."""
+    rng = co.rng
+    # A customer whose hand-over is still open has no record by anyone after the salesperson left.
+    end = c.former.left - dt.timedelta(days=1) if c.former is not None and c.former.left and not c.told else co.today
+    if c.second is None:
+        span = (end - c.filed).days
+        return sorted(c.filed + dt.timedelta(days=rng.randrange(0, span + 1)) for _ in range(rng.randrange(0, 5)))
+    if c.contacts == "never":
+        return []
+    if c.contacts == "overdue":
+        end = co.day(100 + rng.randrange(0, 40))
+    days, day = [], max(c.filed, co.day(400))
+    while (day := day + dt.timedelta(days=rng.randrange(20, 76))) <= end:
+        days.append(day)
+    return days
+
+
+def handover_rows(co: Company, c: Customer, former: Staff) -> list[Row]:
+    """The former salesperson's last visit before leaving and, once the customer was told, the successor's call."""
+    assert former.left is not None
+    visit = correspondence_row(co, c, former.left - dt.timedelta(days=co.rng.randrange(10, 50)), major=False)
+    visit.values["本公司人员"] = former.name
+    if not c.told:
+        return [visit]
+    day = former.left + dt.timedelta(days=co.rng.randrange(0, 10))
+    told = correspondence_row(co, c, day, major=False)
+    told.values.update({"方式": "电话", "本公司人员": c.main.name,
+                        "摘要": f"告知{former.name}已离职，今后由{c.main.name}负责联系"})
+    return [visit, told]
 
 
 def correspondence_row(co: Company, c: Customer, day: dt.date, *, major: bool | None = None) -> Row:
@@ -169,6 +215,8 @@ def build_new_customers(co: Company) -> None:
         v = row.values
         if stage == 1:
             v[rng.choice(SITE_CHECKS)] = "不合格"
+        if stage == 3 and rng.random() < 0.5:  # applied, the decision still pending
+            v["认定审批人"] = v["审批日期"] = v["审批结论"] = None
         if stage == 6:
             v["供应合同日期"] = v["质保合同日期"] = max(v["认定申请日期"], co.day(rng.randrange(0, 5)))  # type: ignore[type-var]
         if stage >= 5:
@@ -192,6 +240,11 @@ def new_customer_row(co: Company, number: str, name: str, general: dt.date, *, s
         v.update({"实地调查日期": site, **dict.fromkeys(SITE_CHECKS, "合格")})
     if stage >= 3:
         v["认定申请日期"] = site + dt.timedelta(days=rng.randrange(2, 8))
+        # 第三条(1): the application goes to the market side's head; 岗位 has no 市场主管, 营业部's 经理 decides,
+        # within a few days and before any contract
+        approver = next(s for s in co.staff if s.dept == "营业部" and s.post == "经理")
+        approved = min(co.today, v["认定申请日期"] + dt.timedelta(days=rng.randrange(0, 5)))  # type: ignore[operator]
+        v.update({"认定审批人": approver.name, "审批日期": approved, "审批结论": "同意"})
     if stage >= 4:
         v["供应合同日期"] = v["质保合同日期"] = v["认定申请日期"] + dt.timedelta(days=rng.randrange(5, 15))  # type: ignore[operator]
     if stage >= 5:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ..registers import REGISTERS
-from ..registers.callins import INVOICE
+from ..registers.callins import CASH, INVOICE
 from ..registers.model import Kind
 from . import vocabulary as vocab
 from .branches import call_row, complete, contract_row, item_row
@@ -159,6 +159,16 @@ def plant_new_customers(co: Company) -> None:
     co.rows_of(rel, "客户").append(customer_row(co, customer))
     r.values["客户代码"], r.values["资料已存档"] = customer.code, YES
     rows.append(r.plant("NEW008", "已通知相关部门", NO, "建档三周后仍未通知相关部门"))
+    # 第三条(1): a code given although 营业部's 经理 did not approve the application
+    r = row(5)
+    customer = draft_customer(co, co.branches[0], r.values["供应合同日期"], name=str(r.values["客户名称"]))  # type: ignore[arg-type]
+    customer.code = co.new_code()
+    co.rows_of(rel, "客户").append(customer_row(co, customer))
+    r.values["审批结论"] = "不同意"
+    rows.append(r.plant("NEW009", "客户代码", customer.code, "认定申请未获同意就编了客户代码"))
+    r = row(4)
+    rows.append(r.plant("NEW010", "审批日期", r.values["认定申请日期"] - dt.timedelta(days=2),  # type: ignore[operator]
+                        "审批日期早于认定申请日期"))
 
 
 def plant_demand(co: Company) -> None:
@@ -226,6 +236,13 @@ def plant_contracts(co: Company, branch: str, *, other: str | None) -> None:
     end = co.today + dt.timedelta(days=10)
     rows.append(contract(mine[0], end - year, end, notice=end - dt.timedelta(days=12), result="洽谈中").mark(
         "CON007", "到期通知日期", "到期通知在期满前 12 天才寄出（应提前一个月）"))
+    # 第十九条: the visit to win the renewal is dated before the notice it follows; a refusal without its reason.
+    end = co.today + dt.timedelta(days=15)
+    row = contract(mine[1], end - year, end, notice=end - dt.timedelta(days=30), result="洽谈中")
+    rows.append(row.plant("CON008", "拜访日期", end - dt.timedelta(days=34), "拜访日期早于到期通知日期"))
+    end = co.day(100)
+    rows.append(contract(mine[2], end - year, end, "已终止", notice=end - dt.timedelta(days=30), result="不续约").plant(
+        "CON009", "不续约原因", None, "客户不续约，没有记下原因"))
     # Ended before its term (no 不续约): the contract row is right, the B call registered on it is the mistake (CAL018).
     n += 1
     start = co.day(200)
@@ -305,6 +322,12 @@ def plant_calls(co: Company, branch: str) -> None:
     add(call, "CAL013", "发票号", None, "开票另收的有费现场修复完成但没有开发票")
     call = billed_same_day(co, clean_call(co, branch, "A"))
     add(call, "CAL014", "开票日期", call.t3.date() + dt.timedelta(days=3), "开票另收，完成三天后才开票")  # type: ignore[union-attr]
+    call = billed_same_day(co, clean_call(co, branch, "A"))
+    add(call, "CAL020", "收款日期", call.invoice_date - dt.timedelta(days=2),  # type: ignore[operator]
+        "开票另收，收款日期写成了开票前两天")
+    call = clean_call(co, branch, "A")
+    call.payment = CASH  # collected on the spot at least five days ago, the cash still not with the 会计员
+    add(call, "CAL021", "交会计员日期", None, "当场收取的服务费多日未交会计员")
     call = clean_call(co, branch, "C")
     call.t3 = call.voucher = call.fee = None  # taken back (and signed for), then not registered
     add(call, "CAL015", "处理方式", "带回修理", "带回修理却没有在商品进出登记簿登记")

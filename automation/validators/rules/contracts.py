@@ -11,7 +11,7 @@ from ...problems import Problem
 from ...registers.model import Kind
 from ..context import Context, filled
 from ..schemas import uniqueness_key
-from .common import check_customer_codes, required_when
+from .common import check_customer_codes, check_staff, required_when
 
 
 def notice_due(data: pd.DataFrame, notice_days: int) -> pd.Series:
@@ -66,4 +66,20 @@ def renewal(ctx: Context) -> Iterable[Problem]:
     yield from ctx.flag("CON006", t, has_new & ~renewed & ~t.bad["续约结果"], "新合同编号")
 
 
-RULES = (period, customer, renewal)
+def renewal_visit(ctx: Context) -> Iterable[Problem]:
+    """第十九条「并派员前往争取续约」: the visit follows the expiry notice, and a refusal is recorded with its reason.
+    The columns are optional; a register without 不续约原因 is not asked for one, and a result that could not be
+    read (its own TYP012) does not count as 不续约."""
+    t = ctx.table("保养合同")
+    d = t.data
+    early = (d["拜访日期"] < d["到期通知日期"]).to_numpy(dtype=bool)
+    yield from ctx.flag("CON008", t, early, "拜访日期", notice=d["到期通知日期"])
+    if "不续约原因" not in t.columns:
+        return
+    refused = (d["拜访结果"].eq("不续约") | d["续约结果"].eq("不续约")).fillna(False).to_numpy(dtype=bool)
+    yield from required_when(ctx, "CON009", t, refused, "不续约原因")
+    if "续约拜访人" in t.columns:
+        yield from check_staff(ctx, t, "续约拜访人", on_duty_at="拜访日期")
+
+
+RULES = (period, customer, renewal, renewal_visit)

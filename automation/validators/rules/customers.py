@@ -109,9 +109,24 @@ def new_customer_workflow(ctx: Context) -> Iterable[Problem]:
     yield from ctx.flag("NEW008", t, late & notified, "资料已存档", missing=zh, missing_en=en)
 
 
+def new_customer_approval(ctx: Context) -> Iterable[Problem]:
+    """第三条(1): the 认定申请 goes to 市场主管, who decides before a code is given. The columns are optional: an
+    archive from an older template without 审批结论 is not judged on it. 岗位 has no 市场主管 (基础资料's choices are
+    业务员 … 其他), so who approved is only checked to be staff in service on the approval day."""
+    t = ctx.table("新客户开发")
+    d = t.data
+    if "审批结论" in t.columns:
+        # An unreadable decision already carries TYP012 at its cell; it is not judged twice.
+        approved = d["审批结论"].eq("同意").fillna(False).to_numpy(dtype=bool)
+        yield from ctx.flag("NEW009", t, filled(t, "客户代码") & ~approved & ~t.bad["审批结论"], "客户代码")
+    yield from ctx.flag("NEW010", t, (d["审批日期"] < d["认定申请日期"]).to_numpy(), "审批日期")
+    if "认定审批人" in t.columns:
+        yield from check_staff(ctx, t, "认定审批人", on_duty_at="审批日期")
+
+
 def _norm(name: str) -> str:
     return uniqueness_key(pd.Series([name], dtype=object), Kind.TEXT).iloc[0]
 
 
 RULES = (code_format, important_customers, salespeople, references, correspondence, yearly_results,
-         new_customer_workflow)
+         new_customer_workflow, new_customer_approval)
