@@ -306,3 +306,14 @@ def test_calendar_sheet_complete_years_setting() -> None:
     table = result(inp, "工作日历")
     assert table.problems == []
     assert "2027 年已标明全年已录入" in rows_of(table)[-1][5]
+
+
+def test_overdue_contacts_counts_the_contact_reminders_only() -> None:
+    import pandas as pd
+
+    from automation.jobs.customers import NEVER_CONTACTED, NO_SECOND, NOT_CONTACTED, overdue_contacts
+
+    rows = [NOT_CONTACTED.format(days=120, last="2026-07-01", limit=90), NEVER_CONTACTED.format(limit=90), NO_SECOND]
+    assert overdue_contacts(pd.DataFrame({"提醒": rows})) == 2
+    assert overdue_contacts(pd.DataFrame({"提醒": pd.Series([], dtype=object)})) == 0  # a fresh root: no reminders
+    assert overdue_contacts(pd.DataFrame()) == 0

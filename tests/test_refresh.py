@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import STAFF_HEADER, STAFF_ROWS, write_workbook
-from python_calamine import CalamineWorkbook
-from watching import BRANCH, CALLINS, Started, log_text, reports_for, wait_for
+from watching import BRANCH, CALLINS, Started, log_text, open_book, reports_for, wait_for
 
 from automation.cli import main
 from automation.refresh import refresh_root
@@ -48,7 +47,7 @@ def callins(root: Path) -> Path:
 
 
 def sheet(path: Path, name: str) -> list[list[object]]:
-    return CalamineWorkbook.from_path(str(path)).get_sheet_by_name(name).to_python()
+    return open_book(path).get_sheet_by_name(name).to_python()
 
 
 def column(path: Path, name: str, header: str) -> list[object]:

@@ -221,6 +221,133 @@ def test_every_overview_figure_equals_the_branch_result_sheets(company: Path) ->
     assert 0 < total["按时到达率"] <= 1  # type: ignore[operator]
 
 
+# ------------------------------------------------------------------- issue 15: 应收未收, 续约率, 重要客户超期未联系
+#
+# Recomputed in plain Python from the registers' rows as staff typed them (python-calamine), never from any sheet
+# the product wrote: the rules are those of docs/design.md (and of 收费核对, 客户维护提醒).
+
+
+def raw_rows(path: Path, name: str, key: str) -> list[dict[str, object]]:
+    """A register sheet's data rows as dicts by header (the header row is the one holding ``key``; a unit such as
+    (元) is dropped from the header)."""
+    rows = sheet(path, name)
+    at = next(i for i, r in enumerate(rows) if key in r)
+    header = [re.sub(r"\(.*\)$", "", str(h)) for h in rows[at]]
+    return [dict(zip(header, r, strict=False)) for r in rows[at + 1 :] if any(v not in ("", None) for v in r)]
+
+
+def a_day(value: object) -> dt.date | None:
+    """A date cell as typed: a date, a datetime, or text such as 2026/11/01 or 2026.11.12 (the registers read
+    those); None when blank or unreadable."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and value.strip():
+        try:
+            return dt.date.fromisoformat(re.sub(r"[/.]", "-", value.strip()))
+        except ValueError:
+            return None
+    return None
+
+
+def a_money(value: object) -> float | None:
+    """A money cell as typed: a number, or text such as 970元 / 1,200 (the registers read those too)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip().removesuffix("元").replace(",", "").strip())
+        except ValueError:
+            return None
+    return None
+
+
+def expected_receivable(register: Path) -> tuple[float, int | None]:
+    """(amount, oldest days) of A calls completed with a fee, invoiced to collect later and not collected."""
+    amount, oldest = 0.0, None
+    for r in raw_rows(register, "叫修登记", "登记号"):
+        fee = a_money(r.get("服务费"))
+        cash = r.get("收费方式") == "当场收费" and r.get("处理方式") != "带回修理"
+        invoiced = a_day(r.get("开票日期"))
+        if (r.get("服务类别") != "A" or a_day(r.get("完成时间")) is None or fee is None or not fee > 0 or cash
+                or invoiced is None
+                or r.get("收款日期") not in ("", None)):  # fmt: skip
+            continue
+        amount += fee
+        days = (AS_OF.date() - invoiced).days
+        oldest = days if oldest is None else max(oldest, days)
+    return round(amount, 2), oldest
+
+
+def expected_renewals(register: Path) -> tuple[int, int]:
+    """(renewed, decided) among contracts expiring from 365 days before AS_OF to 30 days after it."""
+    renewed = decided = 0
+    for r in raw_rows(register, "保养合同", "合同编号"):
+        expiry = a_day(r.get("到期日期"))
+        if expiry is None or not -365 <= (expiry - AS_OF.date()).days <= 30:
+            continue
+        result, state, visit = r.get("续约结果"), r.get("合同状态"), r.get("拜访结果")
+        if result in ("已续约", "不续约"):
+            yes = result == "已续约"
+        elif state == "已续约":
+            yes = True
+        elif visit in ("续约", "不续约"):
+            yes = visit == "续约"
+        else:
+            continue
+        renewed += yes
+        decided += 1
+    return renewed, decided
+
+
+def expected_uncontacted(archive: Path, limit: int) -> int:
+    """重要客户 (not 终止) whose latest 往来记录 is more than ``limit`` days old, or with none and filed (建档日期)
+    longer ago than that or on an unknown day."""
+    cutoff = AS_OF.date() - dt.timedelta(days=limit)
+    last: dict[object, dt.date] = {}
+    for r in raw_rows(archive, "往来记录", "客户代码"):
+        day = a_day(r.get("日期"))
+        if day is not None and r.get("客户代码") not in ("", None):
+            last[r["客户代码"]] = max(day, last.get(r["客户代码"], day))
+    count = 0
+    for r in raw_rows(archive, "客户", "客户代码"):
+        if r.get("重要客户") != "是" or r.get("往来状态") == "终止" or r.get("客户代码") in ("", None):
+            continue
+        latest = last.get(r["客户代码"])
+        filed = a_day(r.get("建档日期"))
+        if (latest is None and (filed is None or filed < cutoff)) or (latest is not None and latest < cutoff):
+            count += 1
+    return count
+
+
+def test_receivables_renewal_rate_and_uncontacted_customers_per_branch(company: Path) -> None:
+    shown = overview(company)
+    owed_total, oldest_all, renewed_all, decided_all = 0.0, [], 0, 0
+    for folder in BRANCHES:
+        amount, oldest = expected_receivable(company / folder / "叫修登记簿.xlsx")
+        renewed, decided = expected_renewals(company / folder / "保养合同.xlsx")
+        row = shown[folder]
+        assert row["应收未收(元)"] == pytest.approx(amount), folder
+        assert row["应收最久(天)"] == (oldest if oldest is not None else ""), folder
+        assert row["续约率"] == (pytest.approx(renewed / decided) if decided else ""), folder
+        assert row["重要客户超期未联系"] == 0, folder  # the customer archive is at head office
+        owed_total += amount
+        oldest_all += [oldest] if oldest is not None else []
+        renewed_all, decided_all = renewed_all + renewed, decided_all + decided
+    assert owed_total > 0 and decided_all > 0  # the sample has both, so the check means something
+    uncontacted = expected_uncontacted(company / HEAD / "客户档案.xlsx", load_settings(company).contact_days)
+    assert uncontacted > 0 and shown[HEAD]["重要客户超期未联系"] == uncontacted
+    assert shown[HEAD]["应收未收(元)"] == 0 and shown[HEAD]["续约率"] == ""
+    total = shown["合计"]
+    assert total["应收未收(元)"] == pytest.approx(owed_total)
+    assert total["应收最久(天)"] == max(oldest_all)
+    assert total["续约率"] == pytest.approx(renewed_all / decided_all)  # pooled, not an average of the rates
+    assert total["重要客户超期未联系"] == uncontacted
+
+
 def test_each_count_is_the_number_of_rows_of_its_detail_sheet(company: Path) -> None:
     shown = overview(company)
     path = company / SUMMARY

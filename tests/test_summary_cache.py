@@ -340,6 +340,11 @@ def test_cached_facts_equal_the_freshly_computed_facts(company: Path) -> None:
         assert_same_facts(back, fresh)
     cached = cache.get(CALLINS)
     assert cached is not None and cached.calls is not None and len(cached.calls) and cached.rows_of.sheets
+    # issue 15's facts are there to compare (not only zeros): money owed, renewal decisions, customers not contacted
+    assert cached.owed > 0 and cached.owed_days is not None
+    contracts, archive = cache.get("服务中心/保养合同.xlsx"), cache.get("总部/客户档案.xlsx")
+    assert contracts is not None and contracts.renewal_decided > 0
+    assert archive is not None and archive.uncontacted > 0
     cached.key, cached.sha256 = "changed by the caller", None  # what collect_facts does to the facts it gets
     again = cache.get(CALLINS)
     assert again is not None and again.key != cached.key and again.sha256 is not None

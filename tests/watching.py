@@ -84,8 +84,21 @@ def file_sha(path: Path) -> str:
     return sha(path.read_bytes())
 
 
+def open_book(path: Path) -> CalamineWorkbook:
+    """The workbook at ``path``, looked at again if the watcher is replacing it right now (for a few microseconds
+    the name is empty while the old version moves into history)."""
+    for _ in range(50):
+        try:
+            return CalamineWorkbook.from_path(str(path))
+        except OSError as exc:
+            if not isinstance(exc, FileNotFoundError) and "os error 2" not in str(exc):
+                raise
+            time.sleep(0.01)
+    return CalamineWorkbook.from_path(str(path))
+
+
 def sheets(path: Path) -> list[str]:
-    return CalamineWorkbook.from_path(str(path)).sheet_names
+    return open_book(path).sheet_names
 
 
 def record(root: Path, path: Path) -> Record | None:

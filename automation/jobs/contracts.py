@@ -54,6 +54,33 @@ def visits(table: Table, rows: np.ndarray) -> list[str | None]:
     return out
 
 
+# 续约率 (issue 15, 第十九条): the window looked back over, in days, from the as-of day.
+RENEWAL_YEAR_DAYS = 365
+
+
+def renewal_decisions(table: Table, today: pd.Timestamp, notice_days: int) -> tuple[int, int]:
+    """(renewed, decided) among the contracts whose 到期日期 falls in the last 12 months or in the 续约提醒 window
+    ahead (today − 365 days … today + ``notice_days``): a renewal won early counts in the year it was won.
+
+    The final 续约结果 decides (已续约 / 不续约); 合同状态 已续约 counts as renewed; without either, the customer's
+    answer at the renewal visit (拜访结果 续约 / 不续约) does. 洽谈中, 待定 and blanks are undecided and left out, as
+    is a contract 已终止 with no 续约结果 (ended for another reason). The summary's 续约率 is renewed ÷ decided."""
+    data = table.data
+    expiry = data["到期日期"]
+    window = (expiry >= today - pd.Timedelta(days=RENEWAL_YEAR_DAYS)) & (expiry <= today + pd.Timedelta(days=notice_days))
+    result = data["续约结果"]
+    visit = data["拜访结果"] if "拜访结果" in table.columns else pd.Series(None, index=data.index, dtype=object)
+    renewed = result.eq("已续约") | (~result.eq("不续约") & data["合同状态"].eq("已续约"))
+    refused = result.eq("不续约")
+    unsettled = ~renewed.fillna(False) & ~refused.fillna(False)
+    renewed = renewed | (unsettled & visit.eq("续约"))
+    refused = refused | (unsettled & visit.eq("不续约"))
+    inside = window.fillna(False).to_numpy(dtype=bool)
+    yes = renewed.fillna(False).to_numpy(dtype=bool) & inside
+    no = refused.fillna(False).to_numpy(dtype=bool) & inside
+    return int(yes.sum()), int(yes.sum() + no.sum())
+
+
 def renewal_sheet(inp: JobInput) -> ResultTable:
     table = inp.table(SHEET)
     data = table.data

@@ -52,6 +52,15 @@ NOT_TOLD = "往来记录中还没有{since}通知客户的记录"
 NO_SUCCESSOR = "主办业务员须为在职的接替人员"
 
 
+def overdue_contacts(reminders: pd.DataFrame) -> int:
+    """Customers in a 客户维护提醒 frame with a contact-report reminder (第七条(3)): 未联系 for too long, or never
+    contacted since filed — the summary's 重要客户超期未联系. Matched on the fixed start of those texts."""
+    kinds = (NOT_CONTACTED.split("{")[0], NEVER_CONTACTED.split("（")[0])
+    notes = reminders["提醒"].tolist() if "提醒" in reminders.columns else []
+    # Counted in Python: on an empty object column pandas' sum is "" (a fresh root has no reminders).
+    return sum(1 for text in notes if isinstance(text, str) and any(kind in text for kind in kinds))
+
+
 def _departed(inp: JobInput) -> dict[str, str]:
     """姓名 of every staff member marked 离职 -> their leaving date as text ('' when unknown)."""
     staff = inp.lookups.staff

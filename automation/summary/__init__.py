@@ -192,7 +192,7 @@ def run_root(
             loaded = deployment.load(source.path)  # saved again while processing: the tables of what was checked
         reports.append(report)
         fresh[source.path] = facts_of(report, loaded, root=root, summary_path=root / settings.summary, as_of=as_of,
-                                      processed=now)  # fmt: skip
+                                      processed=now, notice_days=settings.notice_days)  # fmt: skip
     if not reports:
         return reports, None
     return reports, _summarise(root, settings, as_of, sources, fresh)

@@ -22,6 +22,10 @@ banner as 「2026年10月」, never 「本月」: a summary opened later must st
 * 30天内到期合同: rows of 续约提醒 with 0 ≤ 剩余天数 ≤ 30 (column 30天内到期 = 是); contracts already expired are
   listed in 续约提醒 but not counted here.
 * 技术员工时: sum of 合计工时 of this month's rows in 服务日报汇总 (the day totals of 服务主任日报).
+* 应收未收(元) / 应收最久(天) (second table): 服务费 owed and the oldest owed invoice's age, by 收费核对's rule
+  (``dispatch.receivable``); 续约率: renewed ÷ decided among contracts expiring from 365 days before T to the
+  续约提醒 window ahead (``contracts.renewal_decisions``); 重要客户超期未联系: 客户维护提醒's contact reminders, on
+  the 总部 row (the archive is head office's). 合计 adds amounts, takes the oldest age, pools the contracts.
 * 校验错误 / 校验警告: rows of 校验问题 by 级别.
 * 日报核阅(近7天): "k/n" over the rows of 服务日报汇总 dated T−6 … T (近7天 = 是): n supervisor daily reports, k of
   them signed by the manager (转报状态 已转报). Only signed days count as forwarded; the others are 待经理核阅.
@@ -91,17 +95,25 @@ OVERVIEW_HEADERS = (
 # The previous month's figures, beside the month's: "{prev}" is the previous month's name.
 PREV_CALLS, PREV_FEES = "{prev}叫修", "{prev}服务费收入(元)"
 PREVIOUS_HEADERS = (PREV_CALLS, PREV_FEES)
-TABLE_HEADERS = (*OVERVIEW_HEADERS, *PREVIOUS_HEADERS)  # the columns of SummaryBook.overview
+# The duties of issue 15 no other column shows: fees invoiced but not collected (第九条/第十二条), the renewal rate
+# (第十九条) and important customers not contacted in time (信息 第七条(3)); in the second table only.
+OWED, OWED_DAYS, RENEWAL_RATE, UNCONTACTED = "应收未收(元)", "应收最久(天)", "续约率", "重要客户超期未联系"
+DUTY_HEADERS = (OWED, OWED_DAYS, RENEWAL_RATE, UNCONTACTED)
+TABLE_HEADERS = (*OVERVIEW_HEADERS, *PREVIOUS_HEADERS, *DUTY_HEADERS)  # the columns of SummaryBook.overview
 
 # 总览 as it is drawn: a dashboard that fits one laptop screen (about 12 columns × 30 rows at 100 %) and prints on
 # one landscape page. What needs action and the month against the previous one on top (KEY_HEADERS), the charts
 # under it, the remaining figures (MORE_HEADERS) in a second table below the charts, both a row per branch.
 KEY_HEADERS = (BRANCH, CALLS, PREV_CALLS, "按时到达率", OPEN_LATE_COUNT, LATE_COUNT, "未派工", "逾期维修", "在修商品",
                "30天内到期合同", "校验错误", "日报核阅(近7天)")  # fmt: skip
-MORE_HEADERS = (BRANCH, "A类件数", "B类件数", "C类件数", FEES, PREV_FEES, "技术员工时", "校验警告", "备注")
+MORE_HEADERS = (BRANCH, "A类件数", "B类件数", "C类件数", FEES, PREV_FEES, "技术员工时", "校验警告", *DUTY_HEADERS,
+                "备注")  # fmt: skip
+# The second table is one column wider than the key table (备注 last): the print area takes the wider of the two.
+PAGE_COLUMNS = max(len(KEY_HEADERS), len(MORE_HEADERS))
 KEY_WIDTHS = (13, 10, 10, 9, 12, 12, 8, 8, 8, 9, 8, 10)
 # Number formats by header (both tables).
-FORMATS = {"按时到达率": "0.0%", FEES: "#,##0.00", PREV_FEES: "#,##0.00", "技术员工时": "0.00"}
+FORMATS = {"按时到达率": "0.0%", FEES: "#,##0.00", PREV_FEES: "#,##0.00", "技术员工时": "0.00", OWED: "#,##0.00",
+           RENEWAL_RATE: "0.0%"}  # fmt: skip
 OVERVIEW_FORMATS = {KEY_HEADERS.index(h): f for h, f in FORMATS.items() if h in KEY_HEADERS}
 # Where a count's rows are: the detail sheet holding exactly those rows (None: the branch's own register sheet).
 COUNT_SHEETS = {OPEN_LATE_COUNT: LATE, LATE_COUNT: LATE, "未派工": PRIORITY, "逾期维修": OVERDUE,
@@ -440,7 +452,8 @@ def overview(
     """The 总览 table: one row per branch, then 总部 and 合计; every count from the rows of the detail sheets."""
     month, today = month_start(inp.as_of), pd.Timestamp(inp.as_of.date())
     names = [*inp.branches, inp.head_office]
-    counters = {"_arrived": 0, "_on_time": 0, "_reviewed": 0, "_reports": 0}
+    counters = {"_arrived": 0, "_on_time": 0, "_reviewed": 0, "_reports": 0, "_renewed": 0, "_decided": 0,
+                OWED: 0.0, OWED_DAYS: None, UNCONTACTED: 0}  # fmt: skip
     summed = (*OVERVIEW_HEADERS[1:-2], *PREVIOUS_HEADERS)
     figures = {b: dict.fromkeys(summed, 0) | counters for b in names}
     before = pd.Timestamp(previous_month(inp.as_of))
@@ -450,6 +463,12 @@ def overview(
             fig["_arrived"] += f.rows_of.arrived
             fig["_on_time"] += f.rows_of.on_time
             fig["在修商品"] += f.rows_of.in_repair
+            fig[OWED] += f.owed
+            if f.owed_days is not None:  # the oldest owed invoice of the branch's registers
+                fig[OWED_DAYS] = max(fig[OWED_DAYS] or 0, f.owed_days)
+            fig["_renewed"] += f.renewed
+            fig["_decided"] += f.renewal_decided
+            fig[UNCONTACTED] += f.uncontacted
     for branch, days in _per_branch_calls(inp.facts).items():
         if branch in figures:
             this_month = days[(days.index >= month) & (days.index <= today)].sum()
@@ -493,6 +512,9 @@ def overview(
         row[FEES], row[PREV_FEES] = round(float(fig[FEES]), 2), round(float(fig[PREV_FEES]), 2)
         row["技术员工时"] = round(float(fig["技术员工时"]), 2)
         row["日报核阅(近7天)"] = f"{fig['_reviewed']}/{fig['_reports']}"
+        row[OWED], row[OWED_DAYS] = round(float(fig[OWED]), 2), fig[OWED_DAYS]
+        row[RENEWAL_RATE] = fig["_renewed"] / fig["_decided"] if fig["_decided"] else None
+        row[UNCONTACTED] = fig[UNCONTACTED]
         row["备注"] = "；".join(notes.get(branch, []))
         rows.append(row)
     total: dict[str, object] = {BRANCH: "合计", "备注": ""}
@@ -505,7 +527,16 @@ def overview(
     total["技术员工时"] = round(sum(float(r["技术员工时"]) for r in rows), 2)  # type: ignore[arg-type]
     reviewed, reports = (sum(figures[b][k] for b in names) for k in ("_reviewed", "_reports"))
     total["日报核阅(近7天)"] = f"{reviewed}/{reports}"
+    # Pooled like 按时到达率: the amounts added, the oldest of the oldest, the rate over all decided contracts.
+    total[OWED] = round(sum(float(figures[b][OWED]) for b in names), 2)
+    oldest = [figures[b][OWED_DAYS] for b in names if figures[b][OWED_DAYS] is not None]
+    total[OWED_DAYS] = max(oldest) if oldest else None
+    renewed, decided = (sum(figures[b][k] for b in names) for k in ("_renewed", "_decided"))
+    total[RENEWAL_RATE] = renewed / decided if decided else None
+    total[UNCONTACTED] = sum(figures[b][UNCONTACTED] for b in names)
     table = pd.DataFrame([*rows, total], columns=list(TABLE_HEADERS))
+    # Whole days stay whole numbers beside the blanks (pandas would make the column float).
+    table[OWED_DAYS] = pd.Series([r[OWED_DAYS] for r in [*rows, total]], dtype=object)
     table.columns = [_named(h, inp.as_of) for h in TABLE_HEADERS]
     return table
 
@@ -575,7 +606,7 @@ def _dashboard(
     names = {h: _named(h, as_of) for h in TABLE_HEADERS}
     col = {h: j for j, h in enumerate(KEY_HEADERS)}
     more_col = {h: j for j, h in enumerate(MORE_HEADERS)}
-    last_letter = column_letter(len(KEY_HEADERS) - 1)
+    last_letter = column_letter(PAGE_COLUMNS - 1)
     values = {h: [None if isinstance(v, float) and v != v else v for v in table[names[h]].tolist()] for h in TABLE_HEADERS}
     units = [*[str(b) for b in values[BRANCH][:-1]], "合计"]
     first, total_row = FIRST_DATA_ROW, FIRST_DATA_ROW + len(table) - 1
@@ -666,9 +697,10 @@ def _dashboard(
         for h in headers:
             cell = f"{column_letter(col[h])}{first}"
             rules.append(CellRule(span(col[h], first, total_row), f"AND(ISNUMBER({cell}),{cell}>0)", looks))
-    cell = f"{column_letter(more_col['校验警告'])}{more_header + 1}"
-    rules.append(CellRule(span(more_col["校验警告"], more_header + 1, more_last), f"AND(ISNUMBER({cell}),{cell}>0)",
-                          NEUTRAL))  # fmt: skip
+    for h in ("校验警告", OWED, UNCONTACTED):  # amber: wants attention (money to collect, customers to call)
+        cell = f"{column_letter(more_col[h])}{more_header + 1}"
+        rules.append(CellRule(span(more_col[h], more_header + 1, more_last), f"AND(ISNUMBER({cell}),{cell}>0)",
+                              NEUTRAL))  # fmt: skip
 
     # Charts side by side across the table's width, anchored inside the print area.
     edges = [0]

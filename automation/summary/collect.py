@@ -53,6 +53,9 @@ import pandas as pd
 
 from .. import __version__
 from ..deployment import Deployment, LoadedWorkbook
+from ..jobs.contracts import renewal_decisions
+from ..jobs.customers import overdue_contacts
+from ..jobs.dispatch import receivable
 from ..pipeline import WorkbookReport, process_workbook
 from ..problems import Problem, Severity
 from ..root import STATE_DIR, Source, register_by_name
@@ -75,9 +78,12 @@ from .build import (
 CACHE_DIR = "summary-cache"
 # The layout and meaning of the facts; bumped whenever what they hold changes, so older cache files are misses
 # (3: 超时明细 holds every open overdue call, 服务费 counts only A calls whose fee cell has no error; 4: 续约提醒 says
-# when a notice was sent late, call-ins look up the contracts' state and models).
-CACHE_VERSION = 4
+# when a notice was sent late, call-ins look up the contracts' state and models; 5: 应收未收, 续约率 and
+# 重要客户超期未联系 of issue 15).
+CACHE_VERSION = 5
 CALLS_SHEET = "叫修登记"
+CONTRACTS_SHEET = "保养合同"
+REMINDERS_SHEET = "客户维护提醒"
 FEE = "服务费"
 
 # register key -> the registers its validation looks up (Deployment.lookups); master/customers at head office,
@@ -123,6 +129,14 @@ class WorkbookFacts:
     calls: pd.DataFrame | None = None
     exports: str | None = None  # digest of what other workbooks look up in this one
     key: str = ""
+    # Issue 15 (0 / None where the register does not hold them): 应收未收 of a call-in register — the 服务费 owed
+    # and the days since the oldest owed invoice (dispatch.receivable); 续约率's counts of a contract register
+    # (contracts.renewal_decisions); 重要客户超期未联系 of the customer archive (customers.overdue_contacts).
+    owed: float = 0.0
+    owed_days: int | None = None
+    renewed: int = 0
+    renewal_decided: int = 0
+    uncontacted: int = 0
 
 
 # ------------------------------------------------------------------------------------------- facts of a report
@@ -193,9 +207,11 @@ def facts_of(
     summary_path: Path,
     as_of: dt.datetime,
     processed: dt.datetime | None = None,
+    notice_days: int = 30,
 ) -> WorkbookFacts:
-    """The facts of one processed workbook; ``loaded`` (its tables) supplies the calls of a call-in register and
-    the exports; without it the exports fall back to the content hash."""
+    """The facts of one processed workbook; ``loaded`` (its tables) supplies the calls and receivables of a call-in
+    register, the renewal decisions of a contract register (``notice_days``: the 续约提醒 window, from the settings)
+    and the exports; without it the exports fall back to the content hash."""
     register = report.register
     if register is None:
         guess = register_by_name(report.path)
@@ -221,10 +237,23 @@ def facts_of(
     )
     # The tables must be those of the content checked (or of our write-back of its results: the same data).
     same = loaded is not None and (report.sha256 is None or loaded.sha256 in (report.sha256, report.written_sha256))
+    reminders = results.get(REMINDERS_SHEET)
+    if register == "customers" and reminders is not None:
+        facts.uncontacted = overdue_contacts(reminders)
     if report.error_zh is None and loaded is not None and loaded.ok and same:
+        today = pd.Timestamp(as_of.date())
         if register == "callins" and CALLS_SHEET in loaded.tables:
             calls = loaded.tables[CALLS_SHEET]
             facts.calls = call_days(calls.data, as_of, fee_errors(calls, report.problems))
+            # The rule is the 收费核对 job's own (reused, not re-derived), so the figure matches its rows.
+            owed, days = receivable(calls, today)
+            if owed.any():
+                facts.owed = float(calls.data[FEE].to_numpy(dtype=np.float64, na_value=np.nan)[owed].sum())
+                facts.owed_days = int(days[owed].max())
+        if register == "contracts" and CONTRACTS_SHEET in loaded.tables:
+            facts.renewed, facts.renewal_decided = renewal_decisions(
+                loaded.tables[CONTRACTS_SHEET], today, notice_days
+            )
         facts.exports = exports_of(register, loaded)
     elif register in EXPORTS:
         facts.exports = facts.sha256
@@ -265,6 +294,8 @@ FACT_FIELDS: dict[str, frozenset[type]] = {
     "path": _TEXT, "branch": _TEXT, "register": _MAYBE_TEXT, "sha256": _MAYBE_TEXT, "written_sha256": _MAYBE_TEXT,
     "as_of": _MOMENT, "processed": _MOMENT, "rows": _COUNT, "errors": _COUNT, "warnings": _COUNT,
     "error_zh": _MAYBE_TEXT, "error_en": _MAYBE_TEXT, "exports": _MAYBE_TEXT, "key": _TEXT,
+    "owed": frozenset({float}), "owed_days": frozenset({int, _NOTHING}), "renewed": _COUNT,
+    "renewal_decided": _COUNT, "uncontacted": _COUNT,
 }  # fmt: skip
 ROWS_FIELDS: dict[str, frozenset[type]] = {"arrived": _COUNT, "on_time": _COUNT, "in_repair": _COUNT}
 _BODY_KEYS = frozenset(FACT_FIELDS) | frozenset(ROWS_FIELDS) | {"sheets", "fills", "calls"}
@@ -738,7 +769,7 @@ def process(deployment: Deployment, path: Path, now: dt.datetime) -> WorkbookFac
     loaded = deployment.load(path)
     report = process_workbook(deployment, path, write=False)
     return facts_of(report, loaded, root=root, summary_path=root / settings.summary, as_of=deployment.as_of,
-                    processed=now)  # fmt: skip
+                    processed=now, notice_days=settings.notice_days)  # fmt: skip
 
 
 def process_paths(
@@ -836,18 +867,18 @@ def collect_facts(
 def facts_of_reports(
     reports: Iterable[WorkbookReport], *, root: Path, settings: Settings, as_of: dt.datetime
 ) -> dict[Path, WorkbookFacts]:
-    """Facts of reports handed in without their tables: call-in registers are read once more for their calls
-    (the exports of the others fall back to their content hash)."""
+    """Facts of reports handed in without their tables: call-in and contract registers are read once more for their
+    calls, receivables and renewal decisions (the exports of the others fall back to their content hash)."""
     deployment: Deployment | None = None
     out = {}
     now = dt.datetime.now().replace(microsecond=0)
     for report in reports:
         loaded = None
-        if report.register == "callins" and report.error_zh is None:
+        if report.register in ("callins", "contracts") and report.error_zh is None:
             deployment = deployment or Deployment(root, settings, as_of)
             loaded = deployment.load(report.path)
         out[report.path] = facts_of(report, loaded, root=root, summary_path=root / settings.summary, as_of=as_of,
-                                    processed=now)  # fmt: skip
+                                    processed=now, notice_days=settings.notice_days)  # fmt: skip
     return out
 
 
