@@ -178,3 +178,28 @@ def test_renewal_notice_days_setting_and_links() -> None:
     assert [(row[0].text, row[6]) for row in full.rows] == [
         ("K1", "需寄通知"), ("K7", "需寄通知"), ("K3", "已过期未续约"), ("K10", "已寄通知"), ("K2", "已寄通知（晚于期满前 30 天）")]
     assert full.rows[0][7] == Link("通知书/K1_甲公司.docx", file="通知书/K1_甲公司.docx")  # a file, not a cell
+
+
+def test_renewal_decisions_count_what_was_decided_in_the_year_and_the_window_ahead() -> None:
+    """续约率's counts (renewed, decided), worked out by hand for as-of 2026-11-27 and a 30-day window ahead:
+    HT-1 renewed (续约结果), HT-2 refused, HT-3 renewed by 合同状态, HT-4 decided only at the visit (续约),
+    HT-5 still 洽谈中 (undecided), HT-6 expired 400 days ago (outside the year), HT-7 expires in 40 days (outside
+    the window ahead), HT-8 the visit said 不续约 but the final 续约结果 says 已续约 (the result decides)."""
+    import pandas as pd
+
+    from automation.jobs.contracts import renewal_decisions
+
+    header = ["合同编号", "客户代码", "客户名称", "商品型号", "开始日期", "到期日期", "合同状态", "续约结果", "拜访结果"]
+    rows = [
+        ["HT-1", "KH00001", "甲", "CNC", d("2025-12-01"), d("2026-11-30"), "有效", "已续约", None],
+        ["HT-2", "KH00002", "乙", "CNC", d("2025-06-01"), d("2026-05-31"), "到期", "不续约", None],
+        ["HT-3", "KH00003", "丙", "CNC", d("2025-10-01"), d("2026-09-30"), "已续约", None, None],
+        ["HT-4", "KH00004", "丁", "CNC", d("2025-12-10"), d("2026-12-09"), "有效", None, "续约"],
+        ["HT-5", "KH00005", "戊", "CNC", d("2025-12-05"), d("2026-12-04"), "有效", "洽谈中", None],
+        ["HT-6", "KH00006", "己", "CNC", d("2024-10-23"), d("2025-10-23"), "到期", "已续约", None],
+        ["HT-7", "KH00007", "庚", "CNC", d("2026-01-06"), d("2027-01-06"), "有效", "已续约", None],
+        ["HT-8", "KH00008", "辛", "CNC", d("2025-08-01"), d("2026-07-31"), "已续约", "已续约", "不续约"],
+    ]
+    inp = make_input("contracts", {"保养合同": [header, *rows]}, dt.datetime(2026, 11, 27, 16, 0))
+    renewed, decided = renewal_decisions(inp.table("保养合同"), pd.Timestamp("2026-11-27"), 30)
+    assert (renewed, decided) == (4, 5)  # HT-1, HT-3, HT-4, HT-8 renewed; HT-2 refused
