@@ -62,12 +62,13 @@ from . import watch_events as ev
 from .deployment import Deployment
 from .notify import DigestTask
 from .pipeline import WorkbookReport, process_workbook, record_of
+from .problems import describe_exception
 from .refresh import RefreshTask
 from .root import branch_of, discover, register_by_name, unit_folders
 from .settings import Settings, SettingsError, load_settings
 from .state import State
 from .watch_events import Action, Item, Kind
-from .watch_output import LOG_FILE, MESSAGES, WatchLog, logger, one_line
+from .watch_output import LOG_FILE, MESSAGES, WatchLog, logger
 from .watch_summary import SummaryScheduler
 from .watch_tasks import Clock, TimedTask, Timers
 from .watch_waiting import CONDITIONS, WaitList
@@ -488,7 +489,8 @@ class Watcher:
     def _record_crash(self, path: Path, exc: Exception) -> None:
         zh, en = MESSAGES["crash_state"]
         report = WorkbookReport(path=path, name=self._log.name(path), register=None, branch=branch_of(path, self.root) or None,
-                                error_zh=zh.format(error=one_line(exc, "zh")), error_en=en.format(error=one_line(exc)))
+                                error_zh=zh.format(error=describe_exception(exc, "zh")),
+                                error_en=en.format(error=describe_exception(exc, "en")))
         with self._cond:
             self._reports.append(report)
         with contextlib.suppress(Exception):

@@ -58,11 +58,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
-def one_line(exc: BaseException, lang: str = "en") -> str:
-    """An exception as one short line in ``lang`` (:func:`automation.problems.describe_exception`)."""
-    return describe_exception(exc, lang)
-
-
 class WatchLog:
     """The voice of one watcher: messages by key, on its console and in its root's log file."""
 
@@ -128,4 +123,4 @@ class WatchLog:
             self._handler = None
 
 
-__all__ = ["LOG_FILE", "MESSAGES", "WatchLog", "logger", "one_line"]
+__all__ = ["LOG_FILE", "MESSAGES", "WatchLog", "logger"]

@@ -32,7 +32,8 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from .watch_output import WatchLog, logger, one_line
+from .problems import describe_exception
+from .watch_output import WatchLog, logger
 
 __all__ = ["Clock", "TimedTask", "Timers"]
 
@@ -112,7 +113,7 @@ class Timers:
             due = task.next_due(after)
         except Exception as exc:  # noqa: BLE001 - asked again at the next reschedule
             index = self.tasks.index(task)
-            if self._failing.get(index) != (error := one_line(exc)):
+            if self._failing.get(index) != (error := describe_exception(exc, "en")):
                 self._failing[index] = error
                 logger.exception("timed task %s: next_due", task.name, extra=self.log.extra)
                 self.log.say("task_failed", level=logging.ERROR, task=task.name, error=exc)

@@ -56,14 +56,15 @@ class Outcome:
     def ok(self) -> bool:
         return self.status != FAILED
 
-    def where(self) -> str:
-        return f"{self.label} → {self.branch}" + (f"/{self.target}" if self.target else "") + f"（{self.to}）"
+    def where(self, lang: str = "zh") -> str:
+        recipient = f" ({self.to})" if lang == "en" else f"（{self.to}）"
+        return f"{self.label} → {self.branch}" + (f"/{self.target}" if self.target else "") + recipient
 
     def line(self, lang: str = "zh") -> str:
         """One line for the log and the console."""
         parts = len(self.message.parts) if self.message else 0
         if lang == "en":
-            where = f"{self.label} → {self.branch}" + (f"/{self.target}" if self.target else "") + f" ({self.to})"
+            where = self.where("en")
             if self.status == SENT:
                 return f"Morning digest {self.day} sent: {where}, {parts} message(s)"
             if self.status == FAILED:
