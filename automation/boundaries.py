@@ -101,6 +101,10 @@ CALL, CONTRACT, ITEM, DAILY, REVIEW = "叫修登记", "保养合同", "商品进
 NEW = "新客户开发"
 END_OF_CONTRACT = "contracts[合同编号].到期日期"
 NO_TIMES: Mapping[str, object] = {"开始时间": None, "结束时间": None}
+EQUIPMENT, SURVEY = "客户设备", "客户意见调查"
+# A free (C) call: no fee, nothing billed.
+FREE_CALL: Mapping[str, object] = {"服务类别": "C", "服务费": None, "收费方式": None, "发票号": None, "开票日期": None,
+                                   "收款日期": None}  # fmt: skip
 
 # The comparisons of the rule functions (automation/validators/rules) and of the jobs, by catalogue code.
 RULE_BOUNDARIES: tuple[Boundary, ...] = (
@@ -160,6 +164,16 @@ RULE_BOUNDARIES: tuple[Boundary, ...] = (
     # 第三条(5): notify and file within 7 days of the contracts; the 8th day is late.
     Boundary("NEW008", CUSTOMERS, NEW, "供应合同日期", "today - 7 day", DAY, "<", given={"已通知相关部门": "否"},
              at="已通知相关部门"),
+    # 第六条(3): free within the warranty, its last day included; a minute after that day it is not.
+    Boundary("CAL022", CALLINS, CALL, "来电时间", "equipment[出厂编号].保修截止日期", DAY, ">", given=FREE_CALL,
+             at="服务类别", why="a call on the warranty's last day is free"),
+    Boundary("CAL022", CALLINS, CALL, "来电时间", "equipment[出厂编号].保修截止日期 + 1 day", MINUTE, ">=",
+             given=FREE_CALL, at="服务类别"),
+    Boundary("EQP001", CONTRACTS, EQUIPMENT, "保修截止日期", "销售日期", DAY, "<"),
+    # 售后 第二条: the survey may be on the day the call was completed, not before.
+    Boundary("SUR003", CALLINS, SURVEY, "调查日期", "calls[登记号].完成时间", DAY, "<"),
+    # 第十六条: sent to 服务部 on the day the manager signed, or later.
+    Boundary("WRK008", WORKLOG, REVIEW, "转送服务部日期", "核阅日期", DAY, "<"),
 )
 
 # The comparisons of the jobs: dispatch deadlines on the working calendar, the 派工时限 window, renewals, repairs.
@@ -189,6 +203,11 @@ NOT_BOUNDARIES: Mapping[str, str] = {
     "NEW007": "compares customer names for identity",
     "STF001": "a position below 0 means the name is not in the staff list: a lookup, not a compared value",
     "STF003": "compares a post with 技术员: identity",
+    "CAL024": "compares the machine's customer code with the call's: identity",
+    "CAL025": "asks whether the machine's contract cell is blank: presence, not an order",
+    "EQP003": "compares the contract's customer code with the machine's: identity",
+    "EQP004": "compares product models for identity, like CAL019",
+    "NEW011": "compares the approver's post with 市场主管: identity",
 }
 
 # Text kinds of a fixed length (xlsx/values.py): the code when the length is wrong, and the length.

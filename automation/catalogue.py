@@ -69,6 +69,7 @@ _RULES: tuple[Rule, ...] = (
     Rule("NEW008", W, "建档已超过 7 天，仍未{missing}", "more than 7 days after filing and still not {missing_en}", a.DEV_NOTIFY_FILE, family="新客户开发"),
     Rule("NEW009", E, "认定申请未经审批同意（审批结论须为“同意”），不能编客户代码", "a customer code is given only after the approval request was approved (审批结论 = 同意)", a.DEV_APPLICATION, family="新客户开发"),
     Rule("NEW010", E, "审批日期早于认定申请日期", "the approval is dated before the approval request", a.DEV_APPLICATION, family="新客户开发"),
+    Rule("NEW011", W, "{value}的岗位是{post}，认定申请应由市场主管审批", "{value} is a {post}; the approval request is decided by the market manager (市场主管)", a.DEV_APPLICATION, family="新客户开发"),
     # --- demand information
     Rule("DEM001", E, "只有已采用或使用价值为“高”的信息才能奖励", "only adopted or high-value information earns a reward", a.DEMAND_REWARD, family="需求信息"),
     Rule("DEM002", E, "奖励金额 {value} 不在 {low}～{high} 元之间", "reward {value} is outside {low}..{high} yuan", a.DEMAND_REWARD, family="需求信息"),
@@ -83,6 +84,11 @@ _RULES: tuple[Rule, ...] = (
     Rule("CON007", W, "到期通知日期 {notice} 晚于期满前 {days} 天（{due}）", "the expiry notice is dated {notice}, later than {days} days before expiry ({due})", a.SVC_RENEWAL, family="保养合同"),
     Rule("CON008", E, "拜访日期 {value} 早于到期通知日期 {notice}", "the renewal visit on {value} is before the expiry notice of {notice}", a.SVC_RENEWAL, family="保养合同"),
     Rule("CON009", W, "不续约，请填写不续约原因", "not renewed (不续约): please give the reason", a.SVC_RENEWAL, family="保养合同"),
+    # --- the equipment file (保养合同/客户设备)
+    Rule("EQP001", E, "保修截止日期 {value} 早于销售日期 {sold}", "the warranty ends on {value}, before the sale on {sold}", a.SVC_FREE, family="客户设备"),
+    Rule("EQP002", E, "保养合同编号「{value}」不在本登记簿中", "maintenance contract '{value}' is not in this register", a.SVC_CONTRACT_SERVICE, family="客户设备"),
+    Rule("EQP003", E, "合同「{value}」属于客户 {owner}，不是本设备的客户", "contract '{value}' belongs to customer {owner}, not to this machine's customer", a.SVC_CONTRACT_SERVICE, family="客户设备"),
+    Rule("EQP004", E, "本机型号「{model}」不在合同「{value}」所列型号（{models}）中", "this machine's model '{model}' is not among the models contract '{value}' covers ({models})", a.SVC_CONTRACT_SERVICE, family="客户设备"),
     # --- call-ins
     Rule("CAL001", E, "B 类（合同服务）须填写客户代码", "contract service (B) needs the customer code", a.SVC_CONTRACT_SERVICE, family="叫修登记"),
     Rule("CAL002", E, "B 类（合同服务）须填写合同编号", "contract service (B) needs the contract number", a.SVC_CONTRACT_SERVICE, family="叫修登记"),
@@ -105,6 +111,16 @@ _RULES: tuple[Rule, ...] = (
     Rule("CAL019", E, "商品型号「{value}」不在合同「{contract}」所列型号（{models}）中", "model '{value}' is not among the models contract '{contract}' covers ({models})", a.SVC_CONTRACT_SERVICE, family="叫修登记"),
     Rule("CAL020", E, "收款日期 {value} 早于开票日期 {invoice}（开票另收须先开票后收费）", "fee collected on {value}, before the invoice of {invoice} (invoiced to collect later: invoice first)", a.SVC_FEES, family="叫修登记"),
     Rule("CAL021", W, "当场收费已完成 {days} 天，仍未填写交会计员日期", "fee collected on the spot {days} days ago and no date it was handed to the accountant", a.SVC_FEES, family="叫修登记"),
+    Rule("CAL022", E, "C 类（免费服务）须在保修期内：出厂编号 {serial} 的保修期至 {end}", "free service (C) is for machines under warranty: machine {serial}'s warranty ended on {end}", a.SVC_FREE, family="叫修登记"),
+    Rule("CAL023", E, "出厂编号「{value}」不在保养合同/客户设备中", "machine '{value}' is not in the equipment file (保养合同/客户设备)", a.SVC_CALL, family="叫修登记"),
+    Rule("CAL024", E, "出厂编号「{value}」是客户 {owner} 的设备，与本次叫修客户不符", "machine '{value}' belongs to customer {owner}, not to this call's customer", a.SVC_CALL, family="叫修登记"),
+    Rule("CAL025", E, "设备「{value}」在客户设备中没有登记保养合同，不能按合同服务（B 类）登记", "machine '{value}' has no maintenance contract in the equipment file: it cannot be contract service (B)", a.SVC_CONTRACT_SERVICE, family="叫修登记"),
+    Rule("CAL026", W, "C 类（免费服务）未填写出厂编号，无法核对保修期", "free service (C) without the machine's serial number: the warranty cannot be checked", a.SVC_FREE, family="叫修登记"),
+    # --- customer opinion survey (叫修登记簿/客户意见调查)
+    Rule("SUR001", E, "登记号「{value}」不在叫修登记中", "call '{value}' is not in the call-in sheet", a.SVC_SURVEY, family="客户意见调查"),
+    Rule("SUR002", E, "叫修「{value}」尚未完成，不能做服务后的意见调查", "call '{value}' is not completed: the opinion survey follows the service", a.SVC_SURVEY, family="客户意见调查"),
+    Rule("SUR003", E, "调查日期 {value} 早于完成日期 {done}", "surveyed on {value}, before the call was completed on {done}", a.SVC_SURVEY, family="客户意见调查"),
+    Rule("SUR004", W, "客户{value}，请填写处理措施", "the customer was not satisfied ({value}): please record what was done about it", a.SVC_SURVEY, family="客户意见调查"),
     # --- workshop items
     Rule("ITM001", E, "约定完成日期早于带回日期", "the agreed completion date is before the intake date", a.SVC_OVERDUE, family="商品进出"),
     Rule("ITM002", E, "修妥日期早于带回日期", "repaired before being brought in", a.SVC_REPAIR, family="商品进出"),
@@ -121,6 +137,8 @@ _RULES: tuple[Rule, ...] = (
     Rule("WRK005", E, "经理已核阅，须填写核阅日期", "reviewed by the manager: the review date is required", a.SVC_REVIEW, family="工作日报"),
     Rule("WRK006", E, "核阅日期早于日报日期", "reviewed before the report's date", a.SVC_REVIEW, family="工作日报"),
     Rule("WRK007", E, "经理未核阅，不应填写核阅日期", "not reviewed by the manager: no review date", a.SVC_REVIEW, family="工作日报"),
+    Rule("WRK008", E, "转送服务部日期 {value} 早于经理核阅日期 {review}", "sent to the service department on {value}, before the manager's review on {review}", a.SVC_REVIEW, family="工作日报"),
+    Rule("WRK009", E, "经理未核阅签章，不能转送服务部", "not signed by the manager: it cannot have been sent to the service department", a.SVC_REVIEW, family="工作日报"),
     # --- working calendar
     Rule("CLD001", W, "{year} 年的节假日安排未知，暂按周一至周五计算；请在 基础资料/节假日调整 录入该年安排，录完后加一行 类型「全年已录入」（或设置 calendar.complete_years）", "holidays of {year} are unknown; Monday–Friday assumed; enter that year's 节假日调整 in 基础资料, then add a row of type whole-year-entered (全年已录入) or set calendar.complete_years", a.SVC_DEADLINE, family="工作日历"),
     # --- the product itself

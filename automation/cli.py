@@ -250,6 +250,8 @@ def print_reports(
         elif report.reason and report.reason != "--no-write":
             counts += f"；未写回：{report.reason}" if not en else f"; not written: {report.reason_en or report.reason}"
         console.print(f"{mark} {title}  {counts}")
+        for zh, en_text in report.notes:
+            console.print(f"  [dim]{'note' if en else '提示'}：{escape(en_text if en else zh)}[/dim]", soft_wrap=True)
         _print_notices(report, lang)
         if not report.problems:
             continue

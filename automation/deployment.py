@@ -21,7 +21,13 @@ from .registers import REGISTERS, Register, SheetModel
 from .registers.model import normalise_header
 from .root import Source, branch_of, discover, is_ignored, original_of, recognise, unit_folders
 from .settings import Settings
-from .validators.context import CONTRACT_LOOKUP, Lookups
+from .validators.context import (
+    CALL_WORK_LOOKUP,
+    CONTRACT_LOOKUP,
+    EQUIPMENT_LOOKUP,
+    REPAIR_WORK_LOOKUP,
+    Lookups,
+)
 from .xlsx.read import RawWorkbook, SheetTooLarge, UnusableWorkbook, cannot_read, gc_paused, open_workbook
 from .xlsx.read_guard import ReadGuard
 from .xlsx.table import Table, build_table, header_score
@@ -199,6 +205,7 @@ class Deployment:
             calendar=self.register_tables(self.head_office, "master", "节假日调整"),
             customers=self.register_tables(self.head_office, "customers", "客户"),
             contracts=self.register_tables(branch_folder, "contracts", "保养合同"),
+            equipment=self.register_tables(branch_folder, "contracts", "客户设备"),
             callins=self.register_tables(branch_folder, "callins", "叫修登记"),
             items=self.register_tables(branch_folder, "items", "商品进出"),
             units=self.units(),
@@ -212,6 +219,7 @@ def build_lookups(
     calendar: Sequence[Table] = (),
     customers: Sequence[Table] = (),
     contracts: Sequence[Table] = (),
+    equipment: Sequence[Table] = (),
     callins: Sequence[Table] = (),
     items: Sequence[Table] = (),
     units: frozenset[str] = frozenset(),
@@ -235,13 +243,20 @@ def build_lookups(
         contract_frame = pd.concat([t.data[list(CONTRACT_LOOKUP)] for t in contracts], ignore_index=True)
     callin_ids = frozenset(v for t in callins for v in t.data["登记号"].dropna().tolist()) if callins else None
     item_ids = frozenset(v for t in items for v in t.data["登记号"].dropna().tolist()) if items else None
+    kept = [t for t in equipment if t.found]  # an older contracts register has no 客户设备: nothing to check against
+    equipment_frame = pd.concat([t.data[list(EQUIPMENT_LOOKUP)] for t in kept], ignore_index=True) if kept else None
+    call_work = pd.concat([t.data[list(CALL_WORK_LOOKUP)] for t in callins], ignore_index=True) if callins else None
+    repair_work = pd.concat([t.data[list(REPAIR_WORK_LOOKUP)] for t in items], ignore_index=True) if items else None
     return Lookups(
         siblings=dict(siblings or {}),
         staff=staff_frame,
         units=units,
         customers=archive,
         contracts=contract_frame,
+        equipment=equipment_frame,
         callin_ids=callin_ids,
+        call_work=call_work,
+        repair_work=repair_work,
         item_callin_ids=item_ids,
         calendar_overrides=overrides,
         calendar_complete_years=complete_years,

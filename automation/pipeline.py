@@ -21,7 +21,7 @@ from .root import find_root, is_ignored
 from .settings import Settings, load_settings
 from .state import Record, State, StateError
 from .templates import STAFF_LIST_SHEET, staff_list_sheet
-from .validators import validate
+from .validators import optional_sheet_notes, validate
 from .validators.context import Context
 from .writeback import CHECK_SHEET, WriteResult, check_sheet, write_results
 from .xlsx.locks import Lock
@@ -49,6 +49,7 @@ class WorkbookReport:
     lock: Lock | None = None  # the lock file that keeps the results from being written
     state_error: StateError | None = None  # the state database could not record this processing
     notices: NoticeOutcome | None = None  # 保养合同: the expiry notices written after the write-back
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (zh, en): e.g. an optional sheet not kept
 
     @property
     def errors(self) -> int:
@@ -76,6 +77,8 @@ class WorkbookReport:
             },
             "error": self.error(lang),
             **({"notices": self.notices.to_json(lang)} if self.notices is not None else {}),
+            # Beyond §9's keys, only when there are some: an optional sheet the workbook does not keep.
+            **({"notes": [en if lang == "en" else zh for zh, en in self.notes]} if self.notes else {}),
         }
 
 
@@ -117,6 +120,7 @@ def check_workbook(deployment: Deployment, loaded: LoadedWorkbook) -> WorkbookRe
         lookups=deployment.lookups(source.path.parent, sibling_of=loaded),
     )
     report.problems = validate(ctx)
+    report.notes = optional_sheet_notes(loaded.tables)
     report.rows = sum(len(t) for t in loaded.tables.values())
     calendar = make_calendar(ctx.settings, ctx.lookups.calendar_overrides, ctx.lookups.calendar_complete_years)
     report.results = run_jobs(JobInput.of(ctx, calendar))
@@ -139,7 +143,8 @@ def result_sheets(
     # A problem about a whole result sheet (CLD001 on 工作日历) links to it already on the run that first writes it,
     # so a second run with the same content writes the same bytes.
     names = [*loaded.sheet_names, *(r.name for r in report.results)]
-    sheets = [check_sheet(report.problems, rows_checked=report.rows, as_of=as_of, sheet_names=names)]
+    sheets = [check_sheet(report.problems, rows_checked=report.rows, as_of=as_of, sheet_names=names,
+                          notes=[zh for zh, _ in report.notes])]
     source = {model: table.sheet for model, table in loaded.tables.items()}
     first = next(iter(source.values()), "")
     for result in report.results:

@@ -38,9 +38,10 @@ if TYPE_CHECKING:  # the summary package is imported when first needed (a watche
 
 __all__ = ["TIME_DEPENDENT", "RefreshTask", "refresh_root", "time_dependent_paths"]
 
-# Registers whose result sheets depend on the as-of instant: callins (派工时限, 次日优先派工), items (逾期维修, 在修商品),
-# contracts (续约提醒), customers (客户维护提醒), and master, whose 工作日历 lists the 60 days from the as-of day.
-TIME_DEPENDENT = frozenset({"callins", "items", "contracts", "customers", "master"})
+# Registers whose result sheets depend on the as-of instant: callins (派工时限, 次日优先派工, 满意度), items (逾期维修,
+# 在修商品), contracts (续约提醒, 保修到期), customers (客户维护提醒), worklog (日报缺失 runs to yesterday), and master,
+# whose 工作日历 lists the 60 days from the as-of day.
+TIME_DEPENDENT = frozenset({"callins", "items", "contracts", "customers", "worklog", "master"})
 
 
 def time_dependent_paths(root: Path, settings: Settings) -> list[Path]:

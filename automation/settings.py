@@ -35,6 +35,7 @@ class Settings:
     reward_min: float = 50
     reward_max: float = 500
     max_daily_hours: float = 12
+    report_days: int = 30  # 日报缺失 looks this many days back for missing and unreviewed daily reports (售后 第十四–十六条)
     code_pattern: str = r"^KH\d{5}$"
     head_office: str = "总部"
     summary: str = "总部/汇总.xlsx"
@@ -132,7 +133,10 @@ _SCHEMA: dict[str, dict[str, tuple[str, Any]]] = {
         "reward_min": ("reward_min", lambda v, k: _number(v, k, minimum=0, maximum=10_000_000)),
         "reward_max": ("reward_max", lambda v, k: _number(v, k, minimum=0, maximum=10_000_000)),
     },
-    "worklog": {"max_daily_hours": ("max_daily_hours", lambda v, k: _number(v, k, minimum=1, maximum=24))},
+    "worklog": {
+        "max_daily_hours": ("max_daily_hours", lambda v, k: _number(v, k, minimum=1, maximum=24)),
+        "report_days": ("report_days", lambda v, k: _number(v, k, minimum=1, maximum=366, integer=True)),
+    },
     "customers": {
         "code_pattern": ("code_pattern", None),
         "contact_days": ("contact_days", lambda v, k: _number(v, k, minimum=1, maximum=3660, integer=True)),

@@ -133,8 +133,11 @@ STAFF_COLUMN_LISTS: dict[str, str] = {
     "主办业务员": "业务员",
     "协办业务员": "业务员",
     "本公司人员": "在职员工",
-    "认定审批人": "在职员工",  # 市场主管 is no 岗位 of 基础资料, so any staff member in service is offered
+    # The 市场主管 decides (NEW011 warns otherwise), but a staff list from before that 岗位 existed names none, so
+    # every staff member in service is offered rather than an empty list.
+    "认定审批人": "在职员工",
     "续约拜访人": "在职员工",  # 第十九条 says only 「派员」: whoever the branch sends, salesman or supervisor
+    "调查人": "在职员工",  # 售后 第二条 names nobody: a clerk, the supervisor or a salesman asks the customer
 }
 STAFF_LIST_ROWS = 10_000
 """Names per list the drop-downs can show (the defined names count the filled cells among this many)."""

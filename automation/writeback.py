@@ -50,7 +50,14 @@ CHECK_NOTES = {
 }
 
 
-def check_sheet(problems: Sequence[Problem], *, rows_checked: int, as_of: dt.datetime, sheet_names: Sequence[str]) -> ResultSheet:
+def check_sheet(
+    problems: Sequence[Problem],
+    *,
+    rows_checked: int,
+    as_of: dt.datetime,
+    sheet_names: Sequence[str],
+    notes: Sequence[str] = (),
+) -> ResultSheet:
     """校验结果: one row per problem, errors first, each linked to its cell (when the sheet exists); right of the
     table a summary block (rows checked, findings by code and by column, each linking to its first row in the
     table). The messages wrap, with row heights that show them; the English column is there but hidden.
@@ -70,6 +77,11 @@ def check_sheet(problems: Sequence[Problem], *, rows_checked: int, as_of: dt.dat
         )
         fills.append(ERROR_FILL if p.severity == Severity.ERROR else WARNING_FILL)
     side, bold = summary_block(ordered, rows_checked) if ordered else ([], [])
+    if notes:  # below the block (or alone): notes are not problems and are not counted
+        if side:
+            side.append([])
+        bold.append(len(side))
+        side += [["提示"], *([text] for text in notes)]
     return ResultSheet(
         name=CHECK_SHEET,
         headers=CHECK_HEADERS,

@@ -92,6 +92,10 @@ BASE: dict[str, dict[str, list[Row]]] = {
             "到期通知日期": D(2026, 11, 20), "续约结果": "洽谈中", "新合同编号": None,
             "续约拜访人": "张伟", "拜访日期": D(2026, 11, 24), "拜访结果": "待定", "不续约原因": None,
         }],
+        "客户设备": [{
+            "出厂编号": "SN001", "客户代码": "KH00001", "客户名称": "宁波甬江机械有限公司", "商品型号": "CNC-650",
+            "销售日期": D(2025, 6, 1), "保修截止日期": D(2026, 11, 30), "保养合同编号": "HT-001", "备注": None,
+        }],
     },
     "callins": {
         "叫修登记": [{
@@ -100,8 +104,10 @@ BASE: dict[str, dict[str, list[Row]]] = {
             "合同编号": "HT-001", "服务凭证号": "PZ001", "派工技术员": "王强", "派工时间": T(2026, 11, 26, 14, 20),
             "到达时间": T(2026, 11, 26, 15, 30), "处理方式": "现场修复", "完成时间": T(2026, 11, 26, 16, 30),
             "客户签字": "是", "服务费": 200, "收费方式": "开票另收", "发票号": "FP001", "开票日期": D(2026, 11, 26),
-            "收款日期": D(2026, 11, 27), "交会计员日期": None, "备注": None,
+            "收款日期": D(2026, 11, 27), "交会计员日期": None, "备注": None, "出厂编号": "SN001",
         }],
+        "客户意见调查": [{"登记号": "J001", "调查日期": D(2026, 11, 27), "调查方式": "电话", "调查人": "李娜",
+                         "满意度": "满意", "客户意见": None, "处理措施": None}],
     },
     "items": {
         "商品进出": [{
@@ -114,11 +120,13 @@ BASE: dict[str, dict[str, list[Row]]] = {
     "worklog": {
         "工作日报": [{"日期": D(2026, 11, 26), "技术员": "王强", "登记号": "J001", "服务类别": "A", "工作内容": "现场维修",
                       "开始时间": dt.time(9, 0), "结束时间": dt.time(11, 0), "工时": 2.0}],
-        "日报核阅": [{"日期": D(2026, 11, 26), "服务主任": "李娜", "经理核阅": "是", "核阅日期": D(2026, 11, 27)}],
+        "日报核阅": [{"日期": D(2026, 11, 26), "服务主任": "李娜", "经理核阅": "是", "核阅日期": D(2026, 11, 27),
+                      "转送服务部日期": D(2026, 11, 27)}],
     },
 }
 # Where the limits' ``register[column]`` references look: the staff list and the branch's contracts.
-LOOKUP_SHEETS = {"staff": ("master", "员工"), "contracts": ("contracts", "保养合同")}
+LOOKUP_SHEETS = {"staff": ("master", "员工"), "contracts": ("contracts", "保养合同"),
+                 "equipment": ("contracts", "客户设备"), "calls": ("callins", "叫修登记")}
 
 
 def tables_of(key: str, sheets: Mapping[str, list[Row]]) -> dict[str, Table]:
@@ -145,6 +153,7 @@ def context(key: str, sheets: Mapping[str, list[Row]], settings: Settings) -> Co
     lookups: Lookups = build_lookups(
         staff=[books["master"]["员工"]], calendar=[books["master"]["节假日调整"]],
         customers=[books["customers"]["客户"]], contracts=[books["contracts"]["保养合同"]],
+        equipment=[books["contracts"]["客户设备"]],
         callins=[books["callins"]["叫修登记"]], items=[books["items"]["商品进出"]],
         units=frozenset({"总部", BRANCH}),
     )

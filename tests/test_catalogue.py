@@ -8,7 +8,7 @@ from pathlib import Path
 from automation.catalogue import RULES, rules_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
-CODE = re.compile(r'"((?:XLS|TYP|COL|REF|STF|MST|CUS|NEW|DEM|CON|CAL|ITM|WRK|CLD|SYS)\d{3})"')
+CODE = re.compile(r'"((?:XLS|TYP|COL|REF|STF|MST|CUS|NEW|DEM|CON|EQP|CAL|SUR|ITM|WRK|CLD|SYS)\d{3})"')
 
 
 def source_codes() -> set[str]:

@@ -28,10 +28,12 @@ def test_validate_json_has_the_shape_of_section_9(root, capsys):
     assert set(out) == {"as_of", "workbooks", "errors", "warnings"}
     assert out["as_of"] == "2026-11-27T16:00:00"
     [book] = out["workbooks"]
-    assert set(book) == {"path", "register", "branch", "problems", "counts", "results", "error"}
+    # "notes" only because this register has no 客户设备 sheet (an optional one): a note, not a problem.
+    assert set(book) == {"path", "register", "branch", "problems", "counts", "results", "error", "notes"}
     assert book["counts"] == {"CON001": 1, "CON002": 1}  # findings per code, summaries at their full count
+    assert [note[:13] for note in book["notes"]] == ["没有选填工作表「客户设备」"]
     assert (book["register"], book["branch"], book["error"]) == ("contracts", "服务中心", None)
-    assert book["results"] == {"sheets": ["校验结果", "续约提醒"], "written": False, "reason": "--no-write"}
+    assert book["results"] == {"sheets": ["校验结果", "续约提醒", "保修到期"], "written": False, "reason": "--no-write"}
     keys = {"code", "severity", "sheet", "cell", "row", "column", "value", "message", "article"}
     assert all(set(p) == keys for p in book["problems"])
     found = {(p["code"], p["cell"], p["severity"]) for p in book["problems"]}

@@ -647,7 +647,8 @@ def test_odd_names_survive_and_our_result_sheet_avoids_the_staff_one(blank_root:
     code, out, err = run_validate(path, capsys)
     assert check_outcome(path, original, code, out, err).written
     names = CalamineWorkbook.from_filelike(io.BytesIO(path.read_bytes())).sheet_names
-    assert names[: 1 + len(ODD_NAMES)] == ["叫修登记", *ODD_NAMES]  # staff sheets first, unchanged, in order
+    # The register's sheets and the staff's first, unchanged, in order.
+    assert names[: 2 + len(ODD_NAMES)] == ["叫修登记", "客户意见调查", *ODD_NAMES]
     assert "校验结果(2)" in names  # the staff's own 校验结果 is never taken over
 
 

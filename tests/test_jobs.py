@@ -325,10 +325,11 @@ def test_billing_sheet_receivables() -> None:
 
 
 def test_registry_order_follows_spec() -> None:
-    assert result_sheet_names("callins") == ("派工时限", "次日优先派工", "收费核对")
+    # §6's sheets first, then those of issue 15's duties (满意度, 日报缺失, 保修到期).
+    assert result_sheet_names("callins") == ("派工时限", "次日优先派工", "收费核对", "满意度")
     assert result_sheet_names("items") == ("逾期维修", "在修商品")
-    assert result_sheet_names("worklog") == ("服务主任日报",)
-    assert result_sheet_names("contracts") == ("续约提醒",)
+    assert result_sheet_names("worklog") == ("服务主任日报", "日报缺失")
+    assert result_sheet_names("contracts") == ("续约提醒", "保修到期")
     assert result_sheet_names("customers") == ("客户维护提醒",)
     assert result_sheet_names("demand") == ("信息汇总",)
     assert result_sheet_names("master") == ("工作日历",)
@@ -339,7 +340,10 @@ def test_crashing_job_becomes_sys001() -> None:
     inp = make_input("callins", {"叫修登记": CALLS}, AS_OF)
     broken = dataclasses.replace(inp, tables={})  # every job looks up a sheet that is not there
     results = run_jobs(broken)
-    assert [r.name for r in results] == ["派工时限", "次日优先派工", "收费核对"]
+    assert [r.name for r in results] == ["派工时限", "次日优先派工", "收费核对", "满意度"]
+    # 满意度 reads an optional sheet: without it the result is empty, not a crash.
+    survey = results.pop()
+    assert survey.frame.empty and survey.problems == []
     for r in results:
         assert r.frame.empty and list(r.frame.columns) == list(next(j for j in JOBS["callins"] if j.name == r.name).headers)
         assert [p.code for p in r.problems] == ["SYS001"]

@@ -271,7 +271,7 @@ def test_the_first_call_of_a_new_company(fresh: Path, staff_sheet: str) -> None:
     assert staff.message_zh == "基础资料/员工为空，无法核对派工技术员"
     assert staff.message_en == "the staff list (基础资料/员工) is empty; 派工技术员 cannot be checked"
     assert (staff.sheet, staff.cell, staff.row) == ("叫修登记", None, 1)
-    assert [r.name for r in report.results] == ["派工时限", "次日优先派工", "收费核对"]
+    assert [r.name for r in report.results] == ["派工时限", "次日优先派工", "收费核对", "满意度"]
 
 
 def test_once_staff_are_entered_an_unknown_technician_is_an_error(fresh: Path) -> None:
@@ -282,7 +282,7 @@ def test_once_staff_are_entered_an_unknown_technician_is_an_error(fresh: Path) -
     type_row(path, "叫修登记", FIRST_CALL)
     [report] = validate_paths([path], as_of=AS_OF_FRESH)
     staff = [(p.code, p.cell) for p in report.problems if p.column == "派工技术员"]
-    assert staff == [("STF001", "L2")]
+    assert staff == [("STF001", "M2")]  # the template's 派工技术员 column
     assert all(p.code != "SYS001" for p in report.problems)
 
 
@@ -312,7 +312,7 @@ def test_a_staff_number_without_a_name_stays_a_person() -> None:
     lookups = build_lookups(staff=[build_table("基础资料.xlsx", "员工", staff, REGISTERS["master"].sheet("员工"))])
     work = [["日期", "技术员", "服务类别", "工时"], [dt.date(2026, 11, 26), "E009", "A", 2]]
     inp = make_input("worklog", {"工作日报": work}, AS_OF_FRESH, staff=lookups.staff)
-    [report] = run_jobs(inp)
+    report, _ = run_jobs(inp)  # 服务主任日报, 日报缺失
     assert [r[:2] for r in rows_of(report)] == [[dt.date(2026, 11, 26), "E009"], [dt.date(2026, 11, 26), "合计"]]
 
 

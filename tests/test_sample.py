@@ -28,7 +28,7 @@ ROWS = 60
 # is no mistake: it is the reminder about a year without holiday data (see calendar_reminders).
 NOT_PLANTED = {"XLS001", "XLS002", "XLS003", "XLS004", "REF003", "REF004", "SYS001", "CLD001", "COL006"}
 # Columns whose dates may lie after as_of: contract expiry, the agreed repair date, next year's calendar overrides.
-FUTURE_ALLOWED = {("保养合同", "到期日期"), ("商品进出", "约定完成日期"), ("节假日调整", "日期")}
+FUTURE_ALLOWED = {("保养合同", "到期日期"), ("客户设备", "保修截止日期"), ("商品进出", "约定完成日期"), ("节假日调整", "日期")}
 
 
 def layout(root: Path, head_office: str = "总部", branches: tuple[str, ...] = BRANCHES) -> list[Path]:

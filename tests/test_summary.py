@@ -265,14 +265,25 @@ def a_money(value: object) -> float | None:
     return None
 
 
+def spelled(value: object, aliases: dict[str, str], canonical: tuple[str, ...]) -> object:
+    """A choice as staff may spell it (「A类」, 「有费」, 「挂账」) mapped to the canonical one by the company's spelling
+    table (the register model's aliases: data the clerks were given, not the product's logic)."""
+    text = "".join(str(value).split()) if isinstance(value, str) else value
+    return text if text in canonical else aliases.get(text, value)  # type: ignore[arg-type]
+
+
 def expected_receivable(register: Path) -> tuple[float, int | None]:
     """(amount, oldest days) of A calls completed with a fee, invoiced to collect later and not collected."""
+    from automation.registers.callins import CASH, CATEGORY_ALIASES, INVOICE, PAYMENT_ALIASES
+
     amount, oldest = 0.0, None
     for r in raw_rows(register, "叫修登记", "登记号"):
         fee = a_money(r.get("服务费"))
-        cash = r.get("收费方式") == "当场收费" and r.get("处理方式") != "带回修理"
+        category = spelled(r.get("服务类别"), {"".join(k.split()): v for k, v in CATEGORY_ALIASES.items()}, ("A", "B", "C"))
+        payment = spelled(r.get("收费方式"), PAYMENT_ALIASES, (CASH, INVOICE))
+        cash = payment == CASH and r.get("处理方式") != "带回修理"
         invoiced = a_day(r.get("开票日期"))
-        if (r.get("服务类别") != "A" or a_day(r.get("完成时间")) is None or fee is None or not fee > 0 or cash
+        if (category != "A" or a_day(r.get("完成时间")) is None or fee is None or not fee > 0 or cash
                 or invoiced is None
                 or r.get("收款日期") not in ("", None)):  # fmt: skip
             continue
@@ -321,6 +332,37 @@ def expected_uncontacted(archive: Path, limit: int) -> int:
         if (latest is None and (filed is None or filed < cutoff)) or (latest is not None and latest < cutoff):
             count += 1
     return count
+
+
+def expected_satisfaction(callins: Path) -> tuple[int, int]:
+    """(非常满意 + 满意, all readable answers) of the 客户意见调查 rows dated in the as-of month, from the raw sheet."""
+    ratings = ("非常满意", "满意", "一般", "不满意", "很不满意")
+    satisfied = surveyed = 0
+    for r in raw_rows(callins, "客户意见调查", "登记号"):
+        day = a_day(r.get("调查日期"))
+        if day is None or (day.year, day.month) != (AS_OF.year, AS_OF.month) or r.get("满意度") not in ratings:
+            continue
+        surveyed += 1
+        satisfied += r["满意度"] in ratings[:2]
+    return satisfied, surveyed
+
+
+def test_missing_daily_reports_and_the_months_satisfaction_per_branch(company: Path) -> None:
+    """日报缺失 = the branch's missing technician and supervisor reports (rows of its 日报缺失 sheet of those two
+    kinds, not the unreviewed ones); 2026年11月满意率 from the raw survey rows of the month."""
+    shown = overview(company)
+    satisfied_all = surveyed_all = missing_all = 0
+    for folder in BRANCHES:
+        rows = table(company / folder / "技术员工作日报表.xlsx", "日报缺失")
+        missing = sum(r["类型"] in ("技术员日报缺失", "服务主任日报缺失") for r in rows)
+        assert shown[folder]["日报缺失"] == missing, folder
+        satisfied, surveyed = expected_satisfaction(company / folder / "叫修登记簿.xlsx")
+        assert surveyed > 0, folder  # the sample surveys calls every month, so the check means something
+        assert shown[folder]["2026年11月满意率"] == pytest.approx(satisfied / surveyed), folder
+        satisfied_all, surveyed_all, missing_all = satisfied_all + satisfied, surveyed_all + surveyed, missing_all + missing
+    assert shown["合计"]["日报缺失"] == missing_all
+    assert shown["合计"]["2026年11月满意率"] == pytest.approx(satisfied_all / surveyed_all)
+    assert shown[HEAD]["日报缺失"] == 0 and shown[HEAD]["2026年11月满意率"] == ""
 
 
 def test_receivables_renewal_rate_and_uncontacted_customers_per_branch(company: Path) -> None:

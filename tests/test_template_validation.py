@@ -199,7 +199,7 @@ STAFF = [("E001", "张伟", "服务部", "技术员", "服务中心", "在职", 
          ("E003", "王强", "服务部", "技术员", "服务中心", "离职", dt.datetime(2026, 1, 5)),
          ("E004", "赵敏", "营业部", "业务员", "总部", "在职", None),
          ("E005", "刘洋", "服务部", "技术员", "服务中心", "在职", None)]  # fmt: skip
-CALL = ["BX001", dt.datetime(2026, 3, 2, 9, 30), None, "宁波某机械厂", "宁波市江北区1号", "13812345678", "XK-100", "市区",
+CALL = ["BX001", dt.datetime(2026, 3, 2, 9, 30), None, "宁波某机械厂", "宁波市江北区1号", "13812345678", "XK-100", None, "市区",
         "C", None, None, "张伟", dt.datetime(2026, 3, 2, 10), dt.datetime(2026, 3, 2, 11), "现场修复",
         dt.datetime(2026, 3, 2, 12), "是", 0, None, None, None, None]  # fmt: skip
 
@@ -287,14 +287,14 @@ def test_libreoffice_keeps_the_validations_table_and_staff_names(deployed: Path,
     wb = openpyxl.load_workbook(saved)
     assert wb[STAFF_LIST_SHEET].sheet_state == "hidden"
     ws = wb["叫修登记"]
-    assert [t.ref for t in ws.tables.values()] == ["A1:X2"]  # 22 columns and the two receivables ones (issue 15)
+    assert [t.ref for t in ws.tables.values()] == ["A1:Y2"]  # 22 columns, 出厂编号 and the two receivables (issue 15)
     kept = {str(dv.sqref).split(":")[0]: dv for dv in ws.data_validations.dataValidation}
     # LibreOffice writes its validations back over its own used area (rows 2–1001); the table extends them.
     assert (kept["A2"].type, kept["A2"].formula1) == ("custom", "COUNTIF($A:$A,A2)=1")
     assert (kept["B2"].type, kept["B2"].formula1, kept["B2"].formula2) == ("decimal", FIRST, "NOW()")
-    assert (kept["L2"].type, kept["L2"].formula1, kept["L2"].errorStyle) == ("list", "员工名单_技术员", "warning")
-    assert (kept["U2"].type, kept["U2"].formula1, kept["U2"].formula2) == ("date", FIRST, LAST)
-    assert kept["U2"].error.startswith("须填写1990年至2100年之间的日期")
+    assert (kept["M2"].type, kept["M2"].formula1, kept["M2"].errorStyle) == ("list", "员工名单_技术员", "warning")
+    assert (kept["V2"].type, kept["V2"].formula1, kept["V2"].formula2) == ("date", FIRST, LAST)
+    assert kept["V2"].error.startswith("须填写1990年至2100年之间的日期")
 
 
 def test_libreoffice_prints_the_guide_on_one_page(tmp_path: Path) -> None:

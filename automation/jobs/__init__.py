@@ -26,12 +26,12 @@ from ..calendar import WorkCalendar
 from ..catalogue import problem
 from ..settings import Settings
 from ..xlsx.sheet_xml import Link, ResultSheet, banner
-from . import calendar_sheet, contracts, customers, daily, demand, dispatch, workshop
+from . import calendar_sheet, contracts, customers, daily, demand, dispatch, survey, workshop
 from .base import CELL, ORDER, SHEET, Job, JobInput, ResultTable
 
 # register key -> its jobs, in the order of §6.
 JOBS: dict[str, tuple[Job, ...]] = {
-    "callins": dispatch.JOBS,
+    "callins": dispatch.JOBS + survey.JOBS,
     "items": workshop.JOBS,
     "worklog": daily.JOBS,
     "contracts": contracts.JOBS,
@@ -145,6 +145,8 @@ def to_result_sheet(table: ResultTable, *, as_of: dt.datetime, source_sheet: str
         empty_message=table.empty_message,
         highlights=tuple(h for h in table.highlights if h.column in shown),
         notes={h: text for h, text in table.notes.items() if h in shown},
+        # A rate (满意率) is a share: shown as a percentage, stored as the fraction.
+        number_formats={j: "0.0%" for j, h in enumerate(visible) if h.endswith("率")} or None,
     )
 
 

@@ -140,4 +140,53 @@ RENEWALS = Job(
     },
 )
 
-JOBS: tuple[Job, ...] = (RENEWALS,)
+EQUIPMENT = "客户设备"
+NO_CONTRACT, ENDED = "保修将到期", "保修已过"
+
+
+def warranty_sheet(inp: JobInput) -> ResultTable:
+    """保修到期: the machines of the equipment file (客户设备, 售后 第六条(3)) whose free warranty ends within the
+    next ``notice_days`` days or ended within the last ``notice_days``, and that no maintenance contract covers:
+    from then on a call is paid (A) unless a contract (B) is signed, so this is when to offer one. Soonest end
+    first; machines without a readable 保修截止日期 are left out (validation reports them)."""
+    table = inp.tables.get(EQUIPMENT)
+    if table is None:
+        return WARRANTY.empty()
+    data = table.data
+    ends = data["保修截止日期"]
+    left = (ends - inp.today).dt.days
+    window = int(inp.settings.notice_days)
+    near = ends.notna() & (left <= window) & (left >= -window) & data["保养合同编号"].isna()
+    rows = np.flatnonzero(near.to_numpy(dtype=bool))
+    rows = rows[np.argsort(ends.to_numpy()[rows], kind="stable")]
+    days = left.to_numpy()[rows].astype(np.int64)
+    frame = pd.DataFrame(
+        {
+            "出厂编号": data["出厂编号"].to_numpy()[rows],
+            "客户代码": data["客户代码"].to_numpy()[rows],
+            "客户名称": data["客户名称"].to_numpy()[rows],
+            "商品型号": data["商品型号"].to_numpy()[rows],
+            "销售日期": data["销售日期"].to_numpy()[rows],
+            "保修截止日期": ends.to_numpy()[rows],
+            "剩余天数": days,
+            "状态": np.where(days < 0, ENDED, NO_CONTRACT).astype(object),
+            **source_cells(table, "出厂编号", rows),
+        }
+    )
+    return WARRANTY.result(frame, links={"出厂编号": "出厂编号"}, settings=inp.settings)
+
+
+WARRANTY = Job(
+    "保修到期",
+    ("出厂编号", "客户代码", "客户名称", "商品型号", "销售日期", "保修截止日期", "剩余天数", "状态"),
+    warranty_sheet,
+    "近期没有保修到期而未签保养合同的设备（客户设备表为空或没有此表时也显示本句）",
+    highlights=(look("状态", "equal", ENDED, BAD, bold=True), look("状态", "equal", NO_CONTRACT, NEUTRAL, bold=True)),
+    notes={
+        "剩余天数": "保修截止日期减计算日的日历天数；负数表示保修已过。",
+        "状态": "客户设备中没有保养合同、保修在前后 {notice_days} 天内截止的设备：保修期满后的叫修为有费服务（A 类），"
+              "可向客户推荐保养合同（《售后服务管理制度》第六条）。",
+    },
+)
+
+JOBS: tuple[Job, ...] = (RENEWALS, WARRANTY)

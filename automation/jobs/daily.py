@@ -1,4 +1,5 @@
-"""Worklog job (技术员工作日报表, §6): 服务主任日报, the service supervisor's daily report.
+"""Worklog jobs (技术员工作日报表, §6): 服务主任日报, the service supervisor's daily report, and 日报缺失, the breaks in
+the report chain of 售后 第十四–十六条 (see :func:`report_chain`).
 
 One row per 日期 × 技术员 with the number of work entries (件数) and the hours (工时) per service category A/B/C
 and in total, then one 合计 row per day, and the branch manager's review of that day from the 日报核阅 sheet:
@@ -19,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..xlsx.sheet_xml import BAD, NEUTRAL, look
 from .base import Job, JobInput, ResultTable, day_text
 
 SHEET, REVIEW_SHEET = "工作日报", "日报核阅"
@@ -92,4 +94,132 @@ def supervisor_report(inp: JobInput) -> ResultTable:
 
 REPORT = Job("服务主任日报", HEADERS, supervisor_report, "工作日报中还没有记录")
 
-JOBS: tuple[Job, ...] = (REPORT,)
+
+# --- 日报缺失: the report chain of 第十四–十六条 ----------------------------------------------------------------
+
+TECH_MISSING, SUPERVISOR_MISSING = "技术员日报缺失", "服务主任日报缺失"
+TECH_UNREVIEWED, MANAGER_UNSIGNED = "主任未核阅", "经理未核阅"
+MISSING_KINDS = (TECH_MISSING, SUPERVISOR_MISSING)  # what the summary's 日报缺失 counts
+CHAIN_HEADERS = ("日期", "类型", "人员", "依据")
+# A report is due the day of the work; its review may take this many working days before it is listed.
+REVIEW_GRACE_DAYS = 2
+SHOWN_REFERENCES = 3
+
+
+def _named_days(values: pd.Series) -> pd.Series:
+    return pd.to_datetime(values).dt.normalize()
+
+
+def _work_done(inp: JobInput) -> pd.DataFrame:
+    """Who worked on what, which day: calls arrived at or completed (派工技术员, 叫修登记簿) and items repaired
+    (维修技术员, 客户商品进出登记簿). Columns 日期, 人员, 依据."""
+    parts = []
+
+    def part(frame: pd.DataFrame, day: str, who: str, key: str, what: str) -> pd.DataFrame:
+        # Plain arrays (no index alignment) and text built per value: a key may be blank or a number.
+        refs = [what.format("" if k is None or k != k else k) for k in frame[key].tolist()]
+        return pd.DataFrame({"日期": _named_days(frame[day]).to_numpy(), "人员": frame[who].to_numpy(dtype=object),
+                             "依据": np.array(refs, dtype=object)})  # fmt: skip
+
+    calls = inp.lookups.call_work
+    if calls is not None and len(calls):
+        parts.append(part(calls, "到达时间", "派工技术员", "登记号", "叫修 {} 到达"))
+        parts.append(part(calls, "完成时间", "派工技术员", "登记号", "叫修 {} 完成"))
+    items = inp.lookups.repair_work
+    if items is not None and len(items):
+        parts.append(part(items, "修妥日期", "维修技术员", "收据号", "商品 {} 修妥"))
+    if not parts:
+        return pd.DataFrame({"日期": pd.Series(dtype="datetime64[ns]"), "人员": [], "依据": []})
+    work = pd.concat(parts, ignore_index=True).dropna(subset=["日期", "人员"])
+    work["人员"] = inp.lookups.staff_names(work["人员"])
+    return work
+
+
+def _references(texts: pd.Series) -> str:
+    shown = list(dict.fromkeys(str(t) for t in texts.tolist()))
+    more = len(shown) - SHOWN_REFERENCES
+    return "、".join(shown[:SHOWN_REFERENCES]) + (f" 等 {len(shown)} 项" if more > 0 else "")
+
+
+def report_chain(inp: JobInput) -> ResultTable:
+    """日报缺失: over the last ``settings.report_days`` days up to yesterday (today's reports may still come), but
+    not before the first record of the branch (a register started last week misses nothing before it):
+
+    * 技术员日报缺失 (第十四条): a technician who arrived at or completed a call, or repaired an item, that day and
+      filed no 工作日报 row for it (any day of the week: work on a Saturday is reported too);
+    * 服务主任日报缺失 (第十五条): a working day without a row in 日报核阅 (the supervisor's daily report);
+    * 主任未核阅 (第十四条): 工作日报 rows not marked 主任核阅 = 是 two working days later (only where the
+      register has that column), one line per technician and day;
+    * 经理未核阅 (第十六条): a supervisor's daily report of a past day the manager has not signed.
+
+    Newest day first; within a day missing reports before unreviewed ones."""
+    daily, review = inp.table(SHEET), inp.tables.get(REVIEW_SHEET)
+    d = daily.data
+    reviews = review.data if review is not None else pd.DataFrame({"日期": [], "经理核阅": []})
+    work = _work_done(inp)
+    known_days = pd.concat([d["日期"], reviews["日期"], work["日期"]]).dropna()
+    if known_days.empty:
+        return CHAIN.empty()
+    last = inp.today - pd.Timedelta(days=1)
+    first = max(inp.today - pd.Timedelta(days=int(inp.settings.report_days)), known_days.min())
+    if first > last:
+        return CHAIN.empty()
+    rows: list[tuple[pd.Timestamp, str, str, str]] = []
+
+    filed = pd.DataFrame({"日期": d["日期"], "人员": inp.lookups.staff_names(d["技术员"])}).dropna()
+    filed_keys = set(zip(filed["日期"], filed["人员"], strict=True))
+    work = work[(work["日期"] >= first) & (work["日期"] <= last)]
+    for (day, who), refs in work.groupby(["日期", "人员"], sort=False)["依据"]:
+        if (day, who) not in filed_keys:
+            rows.append((day, TECH_MISSING, str(who), _references(refs)))
+
+    days = pd.date_range(first, last, freq="D")
+    reported = set(reviews["日期"].dropna())
+    for day in days:
+        if day not in reported and inp.calendar.is_working_day(day.date()):
+            rows.append((day, SUPERVISOR_MISSING, "", "当天是工作日，日报核阅中没有这一天的服务主任日报"))
+
+    if "主任核阅" in daily.columns:
+        due = _reviewable_until(inp, days)
+        open_ = d["日期"].notna() & d["技术员"].notna() & ~d["主任核阅"].eq(True).fillna(False)
+        open_ &= (d["日期"] >= first) & (d["日期"] <= due)
+        pending = pd.DataFrame({"日期": d["日期"][open_], "人员": inp.lookups.staff_names(d["技术员"][open_])})
+        for (day, who), group in pending.groupby(["日期", "人员"], sort=False):
+            rows.append((day, TECH_UNREVIEWED, str(who), f"{len(group)} 条工作日报未经服务主任核阅"))
+
+    unsigned = reviews["日期"].notna() & ~reviews["经理核阅"].eq(True).fillna(False)
+    unsigned &= (reviews["日期"] >= first) & (reviews["日期"] <= last)
+    for day, boss in zip(reviews["日期"][unsigned], reviews.get("服务主任", pd.Series(dtype=object))[unsigned],
+                         strict=True):  # fmt: skip
+        rows.append((day, MANAGER_UNSIGNED, boss if isinstance(boss, str) else "", "服务主任日报尚未经分公司经理核阅签章"))
+
+    if not rows:
+        return CHAIN.empty()
+    frame = pd.DataFrame(rows, columns=list(CHAIN_HEADERS))
+    rank = frame["类型"].map({TECH_MISSING: 0, SUPERVISOR_MISSING: 1, TECH_UNREVIEWED: 2, MANAGER_UNSIGNED: 3})
+    frame = frame.assign(_rank=rank).sort_values(["日期", "_rank", "人员"], ascending=[False, True, True], kind="stable")
+    return CHAIN.result(frame.drop(columns="_rank").reset_index(drop=True), settings=inp.settings)
+
+
+def _reviewable_until(inp: JobInput, days: pd.DatetimeIndex) -> pd.Timestamp:
+    """The last day whose technicians' reports should have been reviewed by now: :data:`REVIEW_GRACE_DAYS`
+    working days before today."""
+    working = [day for day in days if inp.calendar.is_working_day(day.date())]
+    return working[-REVIEW_GRACE_DAYS] if len(working) >= REVIEW_GRACE_DAYS else days[0] - pd.Timedelta(days=1)
+
+
+CHAIN = Job(
+    "日报缺失",
+    CHAIN_HEADERS,
+    report_chain,
+    "近期的技术员日报、服务主任日报及其核阅都齐全",
+    highlights=(look("类型", "contains", "缺失", BAD, bold=True), look("类型", "contains", "未核阅", NEUTRAL)),
+    notes={
+        "类型": "技术员日报缺失：当天到达或完成叫修、修妥商品，却没有工作日报（《售后服务管理制度》第十四条）；"
+              "服务主任日报缺失：工作日没有日报核阅记录（第十五条）；主任未核阅：2 个工作日后工作日报仍未经服务主任"
+              "核阅（第十四条）；经理未核阅：服务主任日报尚未经经理核阅签章（第十六条）。统计近 {report_days} 天至昨天。",
+        "依据": "技术员当天做过的工作：叫修登记号（到达/完成）或商品收据号（修妥）。",
+    },
+)
+
+JOBS: tuple[Job, ...] = (REPORT, CHAIN)

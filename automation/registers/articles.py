@@ -59,6 +59,7 @@ DEMAND_SOURCES = cite(DEMAND, "十六")  # the six kinds of information source
 DEMAND_REPORT = cite(DEMAND, "十八")  # important information goes up as an information report
 
 # --- 售后服务管理制度 (no 第五条)
+SVC_SURVEY = cite(SERVICE, "二")  # the programme includes customer opinion surveys
 SVC_CATEGORIES = cite(SERVICE, "六")  # service categories A paid, B contract, C free
 SVC_CONTRACT_SERVICE = cite(SERVICE, "六", 2)  # B: service under the customer's maintenance contract
 SVC_FREE = cite(SERVICE, "六", 3)  # C: free service within the free-warranty period
@@ -70,6 +71,7 @@ SVC_REPAIR = cite(SERVICE, "十一")  # repair card hours and parts, supervisor'
 SVC_WORKSHOP_INVOICE = cite(SERVICE, "十二")  # paid workshop repair invoiced on the day the item is returned
 SVC_OVERDUE = cite(SERVICE, "十三")  # not repaired by the agreed time: reported to the service supervisor
 SVC_DAILY_REPORT = cite(SERVICE, "十四")  # every technician's daily report of work categories and hours
+SVC_SUPERVISOR_REPORT = cite(SERVICE, "十五")  # the supervisor's daily report from the technicians', every day
 SVC_REVIEW = cite(SERVICE, "十六")  # a branch supervisor's daily report signed by the branch manager
 SVC_PRIORITY = cite(SERVICE, "十七")  # calls not dispatched today go to the supervisor next morning, first
 SVC_DEADLINE = cite(SERVICE, "十八")  # from call to arrival within 6 (city) / 7 (suburbs) working hours

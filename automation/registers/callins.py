@@ -31,6 +31,10 @@ CALLIN = SheetModel(
         Column("地址", Kind.TEXT, required=True, article=a.SVC_CALL, width=32),
         Column("电话", Kind.PHONE, required=True, article=a.SVC_CALL, width=16),
         Column("商品型号", Kind.TEXT, required=True, article=a.SVC_CALL),
+        # Which machine (售后 第七条's voucher is per machine). Optional: without it a call is not checked against
+        # the equipment file (保养合同/客户设备).
+        Column("出厂编号", Kind.CODE, article=a.SVC_CALL,
+               rule="须为保养合同/客户设备中该客户的设备；C 类须在保修期内，B 类须为该合同所保养的设备（选填列）"),
         Column("区域", **enum("市区", "郊区"), required=True, article=a.SVC_DEADLINE, rule="市区 6 个工作小时、郊区 7 个工作小时内到达"),
         Column("服务类别", **CATEGORY),
         Column("合同编号", Kind.CODE, rule="B 类必填；须为本分公司该客户的保养合同，且合同期覆盖来电时间", article=a.SVC_CONTRACT_SERVICE),
@@ -56,11 +60,35 @@ CALLIN = SheetModel(
     ),
 )
 
+# 售后 第二条's customer opinion survey, one row per completed call asked. A sheet of its own in the same register
+# because it is keyed by the call's 登记号 and kept by the same clerk. Optional: older call-in registers have none.
+RATINGS = ("非常满意", "满意", "一般", "不满意", "很不满意")
+SATISFIED = RATINGS[:2]
+UNSATISFIED = RATINGS[3:]
+RATING_ALIASES = {"很满意": "非常满意", "比较满意": "满意", "基本满意": "一般", "较差": "不满意", "差": "不满意",
+                  "非常不满意": "很不满意"}  # fmt: skip
+SURVEY = SheetModel(
+    name="客户意见调查",
+    description="服务完成后的客户意见调查：每次回访一行，按登记号对应叫修登记。",
+    optional=True,
+    enables=("客户意见调查与满意度", "the opinion survey and satisfaction"),
+    columns=(
+        Column("登记号", Kind.CODE, required=True, unique=True, article=a.SVC_SURVEY,
+               rule="须为本表叫修登记中已完成的叫修"),
+        Column("调查日期", Kind.DATE, required=True, not_future=True, article=a.SVC_SURVEY, rule="不早于完成时间"),
+        Column("调查方式", **enum("电话", "走访", "问卷", "短信", "其他"), article=a.SVC_SURVEY),
+        Column("调查人", Kind.STAFF, article=a.SVC_SURVEY),
+        Column("满意度", **enum(*RATINGS, aliases=RATING_ALIASES), required=True, article=a.SVC_SURVEY),
+        Column("客户意见", Kind.TEXT, width=32),
+        Column("处理措施", Kind.TEXT, rule="满意度为“不满意”或“很不满意”时填写，未填时警告", article=a.SVC_SURVEY, width=28),
+    ),
+)
+
 CALLINS = Register(
     key="callins",
     name="叫修登记簿",
     title_en="call-in register",
     at_head_office=False,
-    sheets=(CALLIN,),
+    sheets=(CALLIN, SURVEY),
     regulation=a.SERVICE,
 )

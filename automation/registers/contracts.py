@@ -32,11 +32,35 @@ CONTRACT = SheetModel(
     ),
 )
 
+# 客户资料袋 (售后 第七条): the machines the branch services, each under its warranty and, when there is one, its
+# maintenance contract. Kept beside the contracts because the branch's service group holds the customer's file (第七条:
+# the clerk takes the voucher out of it) and a B call is checked against both. Optional: contract registers from
+# before this sheet keep working, and calls are then not checked against machines.
+EQUIPMENT = SheetModel(
+    name="客户设备",
+    description="客户资料袋：本分公司服务的每台设备一行（出厂编号、销售日期、保修期、所属保养合同）。",
+    optional=True,
+    enables=("叫修的保修期与合同设备", "the warranty and contract cover of calls"),
+    columns=(
+        Column("出厂编号", Kind.CODE, required=True, unique=True, article=a.SVC_CALL,
+               rule="设备铭牌上的出厂编号；叫修登记的出厂编号须在此表中"),
+        Column("客户代码", Kind.CODE, rule="已建档客户填写，须为客户档案中的客户代码", article=a.SVC_CALL),
+        Column("客户名称", Kind.TEXT, required=True, article=a.SVC_CALL, width=28),
+        Column("商品型号", Kind.TEXT, required=True, article=a.SVC_CALL),
+        Column("销售日期", Kind.DATE, required=True, not_future=True, article=a.SVC_FREE),
+        Column("保修截止日期", Kind.DATE, required=True, rule="不早于销售日期；期内的叫修为 C 类（免费服务）",
+               article=a.SVC_FREE),
+        Column("保养合同编号", Kind.CODE, rule="有保养合同时填写（续约后改填新合同）：须为本登记簿中该客户的合同，且合同所列型号含本机型号；B 类叫修的设备须有合同",
+               article=a.SVC_CONTRACT_SERVICE),
+        Column("备注", Kind.TEXT, width=24),
+    ),
+)
+
 CONTRACTS = Register(
     key="contracts",
     name="保养合同",
     title_en="maintenance contracts",
     at_head_office=False,
-    sheets=(CONTRACT,),
+    sheets=(CONTRACT, EQUIPMENT),
     regulation=a.SERVICE,
 )

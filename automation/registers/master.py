@@ -6,7 +6,7 @@ from . import articles as a
 from .model import Column, Kind, Register, SheetModel, enum
 
 DEPARTMENTS = ("信息部", "企划部", "资材部", "服务部", "营业部", "财务部", "技术部", "质量管理部", "其他")
-POSTS = ("业务员", "技术员", "服务主任", "经理", "会计员", "其他")
+POSTS = ("业务员", "技术员", "服务主任", "经理", "会计员", "市场主管", "其他")
 
 STAFF = SheetModel(
     name="员工",

@@ -106,6 +106,11 @@ class SheetModel:
     columns: tuple[Column, ...]
     unique_together: tuple[tuple[str, ...], ...] = ()
     description: str = ""
+    # A sheet added after workbooks were already in use (issue 15): a workbook without it is read as before, with
+    # one warning saying which checks it would enable, never the error of a missing sheet.
+    optional: bool = False
+    # What an optional sheet lets the product check, for that warning (zh, en).
+    enables: tuple[str, str] = ("", "")
 
     def column(self, header: str) -> Column:
         for col in self.columns:

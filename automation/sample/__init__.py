@@ -43,7 +43,15 @@ from pathlib import Path
 
 from ..catalogue import RULES
 from ..registers import REGISTERS
-from .branches import build_calls, build_contracts, build_items, call_row, contract_row, worklog_rows
+from .branches import (
+    build_calls,
+    build_contracts,
+    build_items,
+    call_row,
+    contract_row,
+    survey_rows,
+    worklog_rows,
+)
 from .company import (
     CALL_WINDOW_DAYS,
     DEFAULT_BRANCHES,
@@ -94,6 +102,7 @@ def _build(co: Company) -> None:
             call_row(co, c) for c in co.calls[branch])
         co.rows_of(co.branch_file(branch, "items"), "商品进出").extend(co.items[branch])
         worklog_rows(co, branch)
+        survey_rows(co, branch)
 
 
 def build_sample(

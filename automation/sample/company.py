@@ -146,6 +146,7 @@ class Call:
     invoice_date: dt.date | None = None
     voucher: str | None = None
     payment: str | None = None  # 收费方式 of a paid on-site call (第九条): 当场收费 or 开票另收
+    branch: str = ""  # the branch whose register holds it (its equipment file registers the machine)
 
 
 # -------------------------------------------------------------------------------------------- time helpers
@@ -213,6 +214,8 @@ class Company:
         self.items: dict[str, list[Row]] = {b: [] for b in self.branches}
         self.worklog_hours: dict[str, dict[tuple[dt.date, str], float]] = {}
         self.review_days: dict[str, set[dt.date]] = {}
+        # 客户设备 (issue 15): a machine per free call and per contract, keyed so a contract's calls share one.
+        self.machines: dict[tuple[str, str], str] = {}
         self.call_numbers: set[str] = set()
         self.foreign_contract = ""  # a contract number of another branch (CAL003)
         self.cancelled_contract: Contract | None = None  # ended before its term (CAL018)

@@ -14,8 +14,9 @@ import datetime as dt
 from ..registers import REGISTERS
 from ..registers.callins import CASH, INVOICE
 from ..registers.model import Kind
+from ..validators.rules.callins import model_key, model_keys
 from . import vocabulary as vocab
-from .branches import call_row, complete, contract_row, item_row
+from .branches import EQUIPMENT_SHEET, SURVEY_SHEET, add_machine, call_row, complete, contract_row, item_row
 from .company import CALL_WINDOW_DAYS, NO, YES, Call, Company, Contract, Customer, Row, Staff, add_working
 from .head_office import (
     correspondence_row,
@@ -36,7 +37,10 @@ def plant_all(co: Company) -> None:
     plant_new_customers(co)
     plant_demand(co)
     plant_contracts(co, b[0], other=b[1] if len(b) > 1 else None)
+    plant_equipment(co, b[0])
     plant_calls(co, b[0])
+    plant_machines(co, b[0])
+    plant_survey(co, b[0])
     plant_call_values(co, b[1 % len(b)])
     plant_items(co, b[1 % len(b)])
     plant_worklog(co, b[2 % len(b)])
@@ -159,7 +163,7 @@ def plant_new_customers(co: Company) -> None:
     co.rows_of(rel, "客户").append(customer_row(co, customer))
     r.values["客户代码"], r.values["资料已存档"] = customer.code, YES
     rows.append(r.plant("NEW008", "已通知相关部门", NO, "建档三周后仍未通知相关部门"))
-    # 第三条(1): a code given although 营业部's 经理 did not approve the application
+    # 第三条(1): a code given although the 市场主管 did not approve the application
     r = row(5)
     customer = draft_customer(co, co.branches[0], r.values["供应合同日期"], name=str(r.values["客户名称"]))  # type: ignore[arg-type]
     customer.code = co.new_code()
@@ -169,6 +173,9 @@ def plant_new_customers(co: Company) -> None:
     r = row(4)
     rows.append(r.plant("NEW010", "审批日期", r.values["认定申请日期"] - dt.timedelta(days=2),  # type: ignore[operator]
                         "审批日期早于认定申请日期"))
+    r = row(3)
+    clerk = next(s for s in co.salespeople(co.today) if s is not co.left_sales)
+    rows.append(r.plant("NEW011", "认定审批人", clerk.name, "认定申请由业务员审批，而不是市场主管"))
 
 
 def plant_demand(co: Company) -> None:
@@ -253,6 +260,81 @@ def plant_contracts(co: Company, branch: str, *, other: str | None) -> None:
     co.foreign_contract = co.contracts[other][0].number if other else f"BY-ZZ-{co.today.year}001"
 
 
+def plant_equipment(co: Company, branch: str) -> None:
+    """客户设备 (保养合同 register): one machine row per EQP code, each otherwise consistent."""
+    rows = co.rows_of(co.branch_file(branch, "contracts"), EQUIPMENT_SHEET)
+    k, k2 = [c for c in co.contracts[branch] if c.customer.code][:2]
+    sold = co.day(900)
+
+    def machine(contract: Contract, **kw: object) -> Row:
+        cu = contract.customer
+        serial = add_machine(co, branch, cu.code, cu.name, contract.model, sold, contract.number)
+        row = rows[-1]
+        assert row.values["出厂编号"] == serial
+        return row
+
+    r = machine(k)
+    r.plant("EQP001", "保修截止日期", sold - dt.timedelta(days=10), "保修截止日期早于销售日期")
+    machine(k).plant("EQP002", "保养合同编号", f"BY-{co.prefix[branch]}-2099999", "保养合同编号在本登记簿中不存在")
+    machine(k).plant("EQP003", "保养合同编号", k2.number, "设备登记在另一个客户的保养合同下")
+    other_model = next(m for _, m in vocab.PRODUCTS if model_key(m) not in model_keys(k.model))
+    r = machine(k)
+    r.values["商品型号"] = other_model
+    r.mark("EQP004", "保养合同编号", f"合同只含 {k.model}，设备型号是 {other_model}")
+
+
+def plant_machines(co: Company, branch: str) -> None:
+    """Calls naming a machine of the equipment file wrongly: one per CAL022–CAL026."""
+    rows = co.rows_of(co.branch_file(branch, "callins"), "叫修登记")
+    mine = [c for c in co.customers if c.branch == branch and c.code]
+    owner, stranger = mine[0], mine[1]
+    k = next(c for c in co.contracts[branch] if c.status == "有效" and c.start < co.day(70) < co.day(6) < c.end)
+
+    def add(call: Call, code: str, header: str, value: object, note: str) -> None:
+        row = call_row(co, call)
+        row.values["服务类别"] = call.category
+        rows.append(row.plant(code, header, value, note))
+
+    call = clean_call(co, branch, "C", customer=owner)
+    expired = add_machine(co, branch, owner.code, owner.name, call.model, co.day(900))
+    row = call_row(co, call)
+    row.values["服务类别"], row.values["出厂编号"] = "C", expired
+    rows.append(row.mark("CAL022", "服务类别", "设备保修期已过，仍按免费服务登记"))
+    add(clean_call(co, branch, "C", customer=owner), "CAL023", "出厂编号", f"SN{co.prefix[branch]}99990001",
+        "出厂编号不在客户设备中")
+    theirs = add_machine(co, branch, stranger.code, stranger.name, "NB-CNC-650", co.day(60))
+    add(clean_call(co, branch, "C", customer=owner), "CAL024", "出厂编号", theirs, "出厂编号是另一个客户的设备")
+    bare = add_machine(co, branch, k.customer.code, k.customer.name, k.model, co.day(1200))
+    add(clean_call(co, branch, "B", contract=k), "CAL025", "出厂编号", bare, "设备没有保养合同，却按合同服务登记")
+    add(clean_call(co, branch, "C", customer=owner), "CAL026", "出厂编号", None, "免费服务没有填出厂编号")
+
+
+def plant_survey(co: Company, branch: str) -> None:
+    """客户意见调查 (叫修登记簿): one survey row per SUR code."""
+    rows = co.rows_of(co.branch_file(branch, "callins"), SURVEY_SHEET)
+    asked = {r.values["登记号"] for r in rows}
+    done = [c for c in co.calls[branch] if c.t3 is not None and c.number not in asked and c.t3.date() < co.day(3)]
+    asker = co.post_of(branch, "服务主任").name
+
+    def survey(number: str, day: dt.date, rating: str = "满意", action: str | None = None) -> Row:
+        row = Row({"登记号": number, "调查日期": day, "调查方式": "电话", "调查人": asker, "满意度": rating,
+                   "客户意见": None, "处理措施": action}, key=(day, number))
+        rows.append(row)
+        return row
+
+    survey(f"{co.prefix[branch]}00000000", co.day(3)).mark("SUR001", "登记号", "登记号在叫修登记中不存在")
+    still_open = clean_call(co, branch, "C")  # arrived, being repaired on site, not completed yet
+    still_open.t3 = still_open.fee = still_open.voucher = None
+    co.rows_of(co.branch_file(branch, "callins"), "叫修登记").append(call_row(co, still_open))
+    survey(still_open.number, co.day(1)).mark("SUR002", "登记号", "叫修尚未完成就做了意见调查")
+    call = done[0]
+    survey(call.number, call.t3.date() - dt.timedelta(days=2)).mark(  # type: ignore[union-attr]
+        "SUR003", "调查日期", "调查日期早于叫修完成日期")
+    call = done[1]
+    survey(call.number, call.t3.date() + dt.timedelta(days=1), "不满意").mark(  # type: ignore[union-attr]
+        "SUR004", "处理措施", "客户不满意，没有记下处理措施")
+
+
 def clean_call(co: Company, branch: str, category: str, *, customer: Customer | None = None,
                contract: Contract | None = None, day: dt.date | None = None,
                tech: Staff | None = None) -> Call:
@@ -270,6 +352,7 @@ def clean_call(co: Company, branch: str, category: str, *, customer: Customer | 
                 contract=contract.number if contract else None, t1=t1, t2=t2, method="现场修复",
                 t3=t2 + dt.timedelta(minutes=90))
     call.tech = (tech or co.pick_tech(branch, None)).name
+    call.branch = branch
     complete(co, call)
     return call
 
@@ -478,3 +561,14 @@ def plant_worklog(co: Company, branch: str) -> None:
         reviewed = None if offset is None else day + dt.timedelta(days=offset)
         reviews.append(Row({"日期": day, "服务主任": supervisor, "经理核阅": signed, "核阅日期": reviewed},
                            key=(day,), plants=[(code, "核阅日期", note)]))
+    # 第十六条: signed first, then sent to 服务部. Two more days without a review row, after the ones above.
+    taken |= {r.values["日期"] for r in reviews}  # type: ignore[misc]
+    back = CALL_WINDOW_DAYS + 60
+    while len(free := [d for d in co.working_days(co.day(back), co.day(3)) if d not in taken]) < 2:
+        back *= 2
+    first, second = sorted(free)[:2]
+    reviews.append(Row({"日期": first, "服务主任": supervisor, "经理核阅": YES, "核阅日期": first + dt.timedelta(days=1),
+                        "转送服务部日期": first}, key=(first,), plants=[("WRK008", "转送服务部日期", "转送服务部早于经理核阅")]))
+    reviews.append(Row({"日期": second, "服务主任": supervisor, "经理核阅": NO, "核阅日期": None,
+                        "转送服务部日期": second + dt.timedelta(days=1)}, key=(second,),
+                       plants=[("WRK009", "转送服务部日期", "经理未核阅签章就转送了服务部")]))

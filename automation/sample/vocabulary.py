@@ -119,6 +119,12 @@ DEMAND_DEPTS = ("营业部", "企划部", "营业部、企划部", "营业部、
 WORK_ONSITE = ("现场维修：{fault}", "上门检修{model}：{fault}", "现场处理{fault}")
 WORK_WORKSHOP = ("车间修理{model}：更换{part}", "车间检修{model}，更换{part}", "车间修复{fault}")
 WORK_MAINTENANCE = ("合同客户{model}定期保养", "保养巡检：{model}润滑及电气检查")
+# 客户意见调查 (售后 第二条): what customers say when asked after a service.
+SURVEY_PRAISE = ("技术员准时到达，处理专业", "维修及时，设备已正常运转", "服务态度好", None, None,
+                 "希望保养时一并检查液压系统", "满意，下次保养请提前电话联系")  # fmt: skip
+SURVEY_COMPLAINTS = ("等待时间太长", "修好后两天又出同样故障", "技术员未带齐配件，跑了两趟", "收费偏高，未事先说明",
+                     "电话多次无人接听")  # fmt: skip
+WORK_ARRIVAL = ("上门检查{model}，{fault}，带回修理", "上门检修{model}：{fault}，待续", "现场查看{fault}")
 REMARKS = ("客户催修", "需带配件", "老客户", "电话无人接听，已短信通知", "周末值班接报", "")
 
 

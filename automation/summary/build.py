@@ -98,7 +98,9 @@ PREVIOUS_HEADERS = (PREV_CALLS, PREV_FEES)
 # The duties of issue 15 no other column shows: fees invoiced but not collected (第九条/第十二条), the renewal rate
 # (第十九条) and important customers not contacted in time (信息 第七条(3)); in the second table only.
 OWED, OWED_DAYS, RENEWAL_RATE, UNCONTACTED = "应收未收(元)", "应收最久(天)", "续约率", "重要客户超期未联系"
-DUTY_HEADERS = (OWED, OWED_DAYS, RENEWAL_RATE, UNCONTACTED)
+# ... the technicians' and supervisors' daily reports missing (第十四–十五条), the month's survey (第二条).
+REPORTS_MISSING, SATISFACTION = "日报缺失", "{month}满意率"
+DUTY_HEADERS = (OWED, OWED_DAYS, RENEWAL_RATE, UNCONTACTED, REPORTS_MISSING, SATISFACTION)
 TABLE_HEADERS = (*OVERVIEW_HEADERS, *PREVIOUS_HEADERS, *DUTY_HEADERS)  # the columns of SummaryBook.overview
 
 # 总览 as it is drawn: a dashboard that fits one laptop screen (about 12 columns × 30 rows at 100 %) and prints on
@@ -110,10 +112,10 @@ MORE_HEADERS = (BRANCH, "A类件数", "B类件数", "C类件数", FEES, PREV_FEE
                 "备注")  # fmt: skip
 # The second table is one column wider than the key table (备注 last): the print area takes the wider of the two.
 PAGE_COLUMNS = max(len(KEY_HEADERS), len(MORE_HEADERS))
-KEY_WIDTHS = (13, 10, 10, 9, 12, 12, 8, 8, 8, 9, 8, 10)
+KEY_WIDTHS = (13, 10, 10, 9, 12, 12, 8, 8, 8, 11, 8, 10)  # the 10th is also 应收未收(元) below
 # Number formats by header (both tables).
 FORMATS = {"按时到达率": "0.0%", FEES: "#,##0.00", PREV_FEES: "#,##0.00", "技术员工时": "0.00", OWED: "#,##0.00",
-           RENEWAL_RATE: "0.0%"}  # fmt: skip
+           RENEWAL_RATE: "0.0%", SATISFACTION: "0.0%"}  # fmt: skip
 OVERVIEW_FORMATS = {KEY_HEADERS.index(h): f for h, f in FORMATS.items() if h in KEY_HEADERS}
 # Where a count's rows are: the detail sheet holding exactly those rows (None: the branch's own register sheet).
 COUNT_SHEETS = {OPEN_LATE_COUNT: LATE, LATE_COUNT: LATE, "未派工": PRIORITY, "逾期维修": OVERDUE,
@@ -453,7 +455,8 @@ def overview(
     month, today = month_start(inp.as_of), pd.Timestamp(inp.as_of.date())
     names = [*inp.branches, inp.head_office]
     counters = {"_arrived": 0, "_on_time": 0, "_reviewed": 0, "_reports": 0, "_renewed": 0, "_decided": 0,
-                OWED: 0.0, OWED_DAYS: None, UNCONTACTED: 0}  # fmt: skip
+                OWED: 0.0, OWED_DAYS: None, UNCONTACTED: 0, REPORTS_MISSING: 0, "_satisfied": 0,
+                "_surveyed": 0}  # fmt: skip
     summed = (*OVERVIEW_HEADERS[1:-2], *PREVIOUS_HEADERS)
     figures = {b: dict.fromkeys(summed, 0) | counters for b in names}
     before = pd.Timestamp(previous_month(inp.as_of))
@@ -469,6 +472,9 @@ def overview(
             fig["_renewed"] += f.renewed
             fig["_decided"] += f.renewal_decided
             fig[UNCONTACTED] += f.uncontacted
+            fig[REPORTS_MISSING] += f.reports_missing
+            fig["_satisfied"] += f.satisfied
+            fig["_surveyed"] += f.surveyed
     for branch, days in _per_branch_calls(inp.facts).items():
         if branch in figures:
             this_month = days[(days.index >= month) & (days.index <= today)].sum()
@@ -515,6 +521,8 @@ def overview(
         row[OWED], row[OWED_DAYS] = round(float(fig[OWED]), 2), fig[OWED_DAYS]
         row[RENEWAL_RATE] = fig["_renewed"] / fig["_decided"] if fig["_decided"] else None
         row[UNCONTACTED] = fig[UNCONTACTED]
+        row[REPORTS_MISSING] = fig[REPORTS_MISSING]
+        row[SATISFACTION] = fig["_satisfied"] / fig["_surveyed"] if fig["_surveyed"] else None
         row["备注"] = "；".join(notes.get(branch, []))
         rows.append(row)
     total: dict[str, object] = {BRANCH: "合计", "备注": ""}
@@ -534,6 +542,9 @@ def overview(
     renewed, decided = (sum(figures[b][k] for b in names) for k in ("_renewed", "_decided"))
     total[RENEWAL_RATE] = renewed / decided if decided else None
     total[UNCONTACTED] = sum(figures[b][UNCONTACTED] for b in names)
+    total[REPORTS_MISSING] = sum(figures[b][REPORTS_MISSING] for b in names)
+    satisfied, surveyed = (sum(figures[b][k] for b in names) for k in ("_satisfied", "_surveyed"))
+    total[SATISFACTION] = satisfied / surveyed if surveyed else None
     table = pd.DataFrame([*rows, total], columns=list(TABLE_HEADERS))
     # Whole days stay whole numbers beside the blanks (pandas would make the column float).
     table[OWED_DAYS] = pd.Series([r[OWED_DAYS] for r in [*rows, total]], dtype=object)

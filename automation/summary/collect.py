@@ -55,13 +55,17 @@ from .. import __version__
 from ..deployment import Deployment, LoadedWorkbook
 from ..jobs.contracts import renewal_decisions
 from ..jobs.customers import overdue_contacts
+from ..jobs.daily import CHAIN as CHAIN_JOB
+from ..jobs.daily import MISSING_KINDS
 from ..jobs.dispatch import receivable
+from ..jobs.survey import SURVEY as SURVEY_SHEET
+from ..jobs.survey import satisfaction_counts
 from ..pipeline import WorkbookReport, process_workbook
 from ..problems import Problem, Severity
 from ..root import STATE_DIR, Source, register_by_name
 from ..settings import Settings
 from ..state import Record, State
-from ..validators.context import CONTRACT_LOOKUP
+from ..validators.context import CALL_WORK_LOOKUP, CONTRACT_LOOKUP, EQUIPMENT_LOOKUP, REPAIR_WORK_LOOKUP
 from ..xlsx.sheet_xml import Link
 from ..xlsx.table import Table
 from .build import (
@@ -80,10 +84,11 @@ CACHE_DIR = "summary-cache"
 # (3: 超时明细 holds every open overdue call, 服务费 counts only A calls whose fee cell has no error; 4: 续约提醒 says
 # when a notice was sent late, call-ins look up the contracts' state and models; 5: 应收未收, 续约率 and
 # 重要客户超期未联系 of issue 15).
-CACHE_VERSION = 5
+CACHE_VERSION = 6
 CALLS_SHEET = "叫修登记"
 CONTRACTS_SHEET = "保养合同"
 REMINDERS_SHEET = "客户维护提醒"
+CHAIN_SHEET = CHAIN_JOB.name
 FEE = "服务费"
 
 # register key -> the registers its validation looks up (Deployment.lookups); master/customers at head office,
@@ -102,9 +107,9 @@ HEAD_OFFICE_LOOKUPS = frozenset({"master", "customers"})
 EXPORTS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
     "master": (("员工", ("姓名", "工号", "岗位", "在职状态", "离职日期")), ("节假日调整", ("日期", "类型"))),
     "customers": (("客户", ("客户代码", "客户名称")),),
-    "contracts": (("保养合同", CONTRACT_LOOKUP),),
-    "callins": (("叫修登记", ("登记号",)),),
-    "items": (("商品进出", ("登记号",)),),
+    "contracts": (("保养合同", CONTRACT_LOOKUP), ("客户设备", EQUIPMENT_LOOKUP)),
+    "callins": (("叫修登记", CALL_WORK_LOOKUP),),
+    "items": (("商品进出", REPAIR_WORK_LOOKUP),),
 }
 
 
@@ -137,6 +142,11 @@ class WorkbookFacts:
     renewed: int = 0
     renewal_decided: int = 0
     uncontacted: int = 0
+    # 日报缺失 of a worklog register (rows of its 日报缺失 sheet that are missing reports, jobs.daily.MISSING_KINDS);
+    # the as-of month's survey of a call-in register: (非常)满意 answers and all answers (jobs.survey).
+    reports_missing: int = 0
+    satisfied: int = 0
+    surveyed: int = 0
 
 
 # ------------------------------------------------------------------------------------------- facts of a report
@@ -190,11 +200,7 @@ def exports_of(register: str | None, loaded: LoadedWorkbook | None) -> str | Non
         if table is None:
             continue
         frame = table.data[[c for c in columns if c in table.data.columns]]
-        if columns == ("登记号",):  # a set: order and repeats do not matter
-            values = frame["登记号"].dropna().astype(str).drop_duplicates()
-            digest.update(np.sort(pd.util.hash_pandas_object(values, index=False).to_numpy()).tobytes())
-        else:
-            digest.update(pd.util.hash_pandas_object(frame.astype(object), index=False).to_numpy().tobytes())
+        digest.update(pd.util.hash_pandas_object(frame.astype(object), index=False).to_numpy().tobytes())
         digest.update(b"\x1e")
     return digest.hexdigest()
 
@@ -240,6 +246,9 @@ def facts_of(
     reminders = results.get(REMINDERS_SHEET)
     if register == "customers" and reminders is not None:
         facts.uncontacted = overdue_contacts(reminders)
+    chain = results.get(CHAIN_SHEET)
+    if register == "worklog" and chain is not None and len(chain):
+        facts.reports_missing = int(chain["类型"].isin(MISSING_KINDS).sum())
     if report.error_zh is None and loaded is not None and loaded.ok and same:
         today = pd.Timestamp(as_of.date())
         if register == "callins" and CALLS_SHEET in loaded.tables:
@@ -250,6 +259,9 @@ def facts_of(
             if owed.any():
                 facts.owed = float(calls.data[FEE].to_numpy(dtype=np.float64, na_value=np.nan)[owed].sum())
                 facts.owed_days = int(days[owed].max())
+            survey = loaded.tables.get(SURVEY_SHEET)
+            if survey is not None and survey.found:
+                facts.satisfied, facts.surveyed = satisfaction_counts(survey, f"{as_of:%Y-%m}")
         if register == "contracts" and CONTRACTS_SHEET in loaded.tables:
             facts.renewed, facts.renewal_decided = renewal_decisions(
                 loaded.tables[CONTRACTS_SHEET], today, notice_days
@@ -295,7 +307,8 @@ FACT_FIELDS: dict[str, frozenset[type]] = {
     "as_of": _MOMENT, "processed": _MOMENT, "rows": _COUNT, "errors": _COUNT, "warnings": _COUNT,
     "error_zh": _MAYBE_TEXT, "error_en": _MAYBE_TEXT, "exports": _MAYBE_TEXT, "key": _TEXT,
     "owed": frozenset({float}), "owed_days": frozenset({int, _NOTHING}), "renewed": _COUNT,
-    "renewal_decided": _COUNT, "uncontacted": _COUNT,
+    "renewal_decided": _COUNT, "uncontacted": _COUNT, "reports_missing": _COUNT, "satisfied": _COUNT,
+    "surveyed": _COUNT,
 }  # fmt: skip
 ROWS_FIELDS: dict[str, frozenset[type]] = {"arrived": _COUNT, "on_time": _COUNT, "in_repair": _COUNT}
 _BODY_KEYS = frozenset(FACT_FIELDS) | frozenset(ROWS_FIELDS) | {"sheets", "fills", "calls"}

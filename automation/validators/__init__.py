@@ -9,6 +9,7 @@ makes sure of it for the whole list, whatever a rule returned).
 from __future__ import annotations
 
 import traceback
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -26,7 +27,8 @@ def structure_problems(table: Table) -> list[Problem]:
     """Missing sheet, missing header row, missing required columns, duplicated headers."""
     where = {"workbook": table.workbook, "sheet": table.sheet}
     if not table.found:
-        return [problem("XLS001", **where)]
+        # An optional sheet's absence is a note (optional_sheet_notes), not a problem.
+        return [] if table.model.optional else [problem("XLS001", **where)]
     if not table.header_row:
         return [problem("XLS003", cell="A1", row=1, **where)]
     out = [
@@ -38,6 +40,17 @@ def structure_problems(table: Table) -> list[Problem]:
         for h, c in table.duplicate_headers
     ]
     return out
+
+
+def optional_sheet_notes(tables: Mapping[str, Table]) -> list[tuple[str, str]]:
+    """One note (zh, en) per optional sheet the workbook does not have: which checks it would enable. Notes are
+    shown beside the problems (校验结果, the terminal, JSON) but are not problems: an older workbook is not wrong."""
+    return [
+        (f"没有选填工作表「{t.model.name}」，{t.model.enables[0]}未检查；需要时可从模板复制此表",
+         f"optional sheet '{t.model.name}' is absent: {t.model.enables[1]} not checked; copy it from the template "
+         "when needed")
+        for t in tables.values() if not t.found and t.model.optional
+    ]  # fmt: skip
 
 
 def type_problems(table: Table, limit: int) -> list[Problem]:

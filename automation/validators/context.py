@@ -23,6 +23,12 @@ from ..xlsx.table import Table
 
 # What call-in rules look up in the branch's maintenance contracts (第六条(2): whose, when, still in force, which models).
 CONTRACT_LOOKUP = ("合同编号", "客户代码", "开始日期", "到期日期", "合同状态", "续约结果", "商品型号")
+# What call-in rules look up in the branch's equipment file (保养合同/客户设备): whose machine, under warranty until
+# when, under which contract.
+EQUIPMENT_LOOKUP = ("出厂编号", "客户代码", "商品型号", "保修截止日期", "保养合同编号")
+# What the worklog's report chain looks up in the branch's call-ins (who worked on a call, and when) and workshop.
+CALL_WORK_LOOKUP = ("登记号", "派工技术员", "到达时间", "完成时间")
+REPAIR_WORK_LOOKUP = ("登记号", "收据号", "维修技术员", "修妥日期")
 
 
 @dataclass
@@ -33,7 +39,10 @@ class Lookups:
     units: frozenset[str] = frozenset()  # the head office and every branch folder
     customers: Mapping[str, str] | None = None  # 客户代码 -> 客户名称
     contracts: pd.DataFrame | None = None  # this branch: the columns of CONTRACT_LOOKUP
+    equipment: pd.DataFrame | None = None  # this branch: EQUIPMENT_LOOKUP; None where no 客户设备 sheet is kept
     callin_ids: frozenset[str] | None = None  # this branch's 登记号 (every call-in file of the folder)
+    call_work: pd.DataFrame | None = None  # this branch's calls: CALL_WORK_LOOKUP
+    repair_work: pd.DataFrame | None = None  # this branch's workshop items: REPAIR_WORK_LOOKUP
     item_callin_ids: frozenset[str] | None = None  # 登记号 in this branch's items register
     calendar_overrides: Mapping[dt.date, bool] = field(default_factory=dict)
     # Years a 节假日调整 row of 类型「全年已录入」 declares complete (a marker, not an override of its day).

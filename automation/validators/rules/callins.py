@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ...problems import Problem
-from ...registers.callins import CASH
+from ...registers.callins import CASH, UNSATISFIED
 from ...registers.model import normalise_choice
 from ...xlsx.table import Table
 from ..context import Context, blank, filled, yes
@@ -192,4 +192,70 @@ def workshop(ctx: Context) -> Iterable[Problem]:
     yield from ctx.flag("CAL015", t, missing, "处理方式", value=d["登记号"])
 
 
-RULES = (contract_service, dispatch, completion, fees, receivables, workshop)
+def machine(ctx: Context) -> Iterable[Problem]:
+    """The machine a call names (出厂编号) against the branch's equipment file (保养合同/客户设备): it is there, it is
+    the caller's, a free call (C, 第六条(3)) falls within its warranty, and a contract call (B, 第六条(2)) is for a
+    machine under a contract. Nothing is judged without the equipment file or the 出厂编号 column; a C call without
+    a serial number is a warning (its warranty cannot be checked)."""
+    t = ctx.table(SHEET)
+    d = t.data
+    machines = ctx.lookups.equipment
+    if machines is None or "出厂编号" not in t.columns:
+        return
+    known = machines.dropna(subset=["出厂编号"]).drop_duplicates("出厂编号").set_index("出厂编号")
+    if known.empty:
+        return
+    serial = d["出厂编号"]
+    has = filled(t, "出厂编号")
+    unknown = has & ~serial.isin(list(known.index)).to_numpy(dtype=bool)
+    yield from ctx.flag("CAL023", t, unknown, "出厂编号")
+    found = has & ~unknown
+    owner = serial.map(known["客户代码"])
+    other = found & filled(t, "客户代码") & (owner.to_numpy(dtype=object) != d["客户代码"].to_numpy(dtype=object))
+    yield from ctx.flag("CAL024", t, other, "出厂编号", owner=owner.tolist())
+    mine = found & ~other
+    category = d["服务类别"]
+    free = category.eq("C").fillna(False).to_numpy(dtype=bool)
+    ends = pd.to_datetime(serial.map(known["保修截止日期"]))
+    # The warranty covers its last day whole: a call at 16:00 on that day is still free.
+    expired = (d["来电时间"] >= ends + pd.Timedelta(days=1)).to_numpy(dtype=bool)
+    yield from ctx.flag("CAL022", t, mine & free & expired, "服务类别", serial=serial, end=ends)
+    yield from ctx.flag("CAL026", t, free & blank(t, "出厂编号") & ~t.bad["服务类别"], "出厂编号")
+    # Which contract a machine is under is the equipment file's to say (EQP002–EQP004); a call names the contract
+    # in force when it came in, which after a renewal is not the one the file lists now, so only a machine under no
+    # contract at all is a mistake here.
+    uncovered = serial.map(known["保养合同编号"]).isna().to_numpy(dtype=bool)
+    b = category.eq("B").fillna(False).to_numpy(dtype=bool)
+    yield from ctx.flag("CAL025", t, mine & b & uncovered, "出厂编号")
+
+
+SURVEY = "客户意见调查"
+
+
+def survey(ctx: Context) -> Iterable[Problem]:
+    """售后 第二条's opinion survey: of a call in this register's 叫修登记, after it was completed; a dissatisfied
+    customer's row says what was done about it."""
+    s = ctx.tables.get(SURVEY)
+    if s is None or not len(s):
+        return
+    calls = ctx.table(SHEET).data.dropna(subset=["登记号"]).drop_duplicates("登记号").set_index("登记号")
+    number = s.data["登记号"]
+    has = filled(s, "登记号")
+    here = number.isin(list(calls.index)).to_numpy(dtype=bool)
+    # A call of last year's file beside this one (叫修登记簿-2025.xlsx) is known but its completion is not judged.
+    elsewhere = number.isin(list(ctx.lookups.callin_ids or ())).to_numpy(dtype=bool) & ~here
+    yield from ctx.flag("SUR001", s, has & ~here & ~elsewhere, "登记号")
+    # Series.map with an empty datetime mapper raises (pandas casts the empty mapper to float): no calls, no times.
+    done = (pd.to_datetime(number.map(calls["完成时间"])) if len(calls)
+            else pd.Series(pd.NaT, index=number.index, dtype="datetime64[ns]"))
+    open_call = has & here & done.isna().to_numpy(dtype=bool)
+    yield from ctx.flag("SUR002", s, open_call, "登记号")
+    done_day = done.dt.normalize()
+    yield from ctx.flag("SUR003", s, (s.data["调查日期"] < done_day).to_numpy(dtype=bool), "调查日期", done=done_day)
+    if "处理措施" in s.columns:
+        unhappy = s.data["满意度"].isin(UNSATISFIED).to_numpy(dtype=bool)
+        yield from ctx.flag("SUR004", s, unhappy & blank(s, "处理措施"), "处理措施", value=s.data["满意度"])
+    yield from check_staff(ctx, s, "调查人", on_duty_at="调查日期")
+
+
+RULES = (contract_service, dispatch, completion, fees, receivables, workshop, machine, survey)

@@ -9,9 +9,12 @@ import pandas as pd
 
 from ...problems import Problem
 from ...registers.model import Kind
-from ..context import Context, filled
+from ..context import CONTRACT_LOOKUP, Context, filled
 from ..schemas import uniqueness_key
+from .callins import model_key, model_keys
 from .common import check_customer_codes, check_staff, required_when
+
+EQUIPMENT = "客户设备"
 
 
 def notice_due(data: pd.DataFrame, notice_days: int) -> pd.Series:
@@ -82,4 +85,37 @@ def renewal_visit(ctx: Context) -> Iterable[Problem]:
         yield from check_staff(ctx, t, "续约拜访人", on_duty_at="拜访日期")
 
 
-RULES = (period, customer, renewal, renewal_visit)
+def equipment(ctx: Context) -> Iterable[Problem]:
+    """客户设备, the customer's equipment file (售后 第七条; 第六条(2)(3)): the warranty ends after the sale, and a
+    machine's contract is one of this register's (or its sibling files'), of the same customer, listing its model.
+    A workbook without the sheet is not judged (its table is empty)."""
+    t = ctx.tables.get(EQUIPMENT)
+    if t is None:
+        return
+    d = t.data
+    yield from ctx.flag("EQP001", t, (d["保修截止日期"] < d["销售日期"]).to_numpy(dtype=bool), "保修截止日期",
+                        sold=d["销售日期"])
+    yield from check_customer_codes(ctx, t, "客户代码", ctx.lookups.customers)
+    frames = [ctx.table("保养合同").data[list(CONTRACT_LOOKUP)]]
+    if ctx.lookups.contracts is not None:
+        frames.append(ctx.lookups.contracts)
+    known = pd.concat(frames, ignore_index=True).dropna(subset=["合同编号"]).drop_duplicates("合同编号")
+    known = known.set_index("合同编号")
+    numbers = d["保养合同编号"]
+    has = filled(t, "保养合同编号")
+    unknown = has & ~numbers.isin(list(known.index)).to_numpy(dtype=bool)
+    yield from ctx.flag("EQP002", t, unknown, "保养合同编号")
+    owner = numbers.map(known["客户代码"])
+    other = has & ~unknown & filled(t, "客户代码") & (owner.to_numpy(dtype=object) != d["客户代码"].to_numpy(dtype=object))
+    yield from ctx.flag("EQP003", t, other, "保养合同编号", owner=owner.tolist())
+    listed = numbers.map(known["商品型号"])
+    uncovered = np.array(
+        [bool(keys := model_keys(m)) and (key := model_key(own)) is not None and key not in keys
+         for m, own in zip(listed.tolist(), d["商品型号"].tolist(), strict=True)],
+        dtype=bool,
+    )  # fmt: skip
+    yield from ctx.flag("EQP004", t, has & ~unknown & ~other & uncovered, "保养合同编号", model=d["商品型号"],
+                        models=listed)
+
+
+RULES = (period, customer, renewal, renewal_visit, equipment)

@@ -13,9 +13,10 @@ from ...patterns import describe
 from ...problems import Problem
 from ...registers.customers import SITE_CHECKS
 from ...registers.model import Kind
+from ...xlsx.table import Table
 from ..context import Context, blank, filled, yes
 from ..schemas import uniqueness_key
-from .common import check_customer_codes, check_staff, missing_list, required_when
+from .common import check_customer_codes, check_staff, missing_list, required_when, staff_index
 
 
 def _archive(ctx: Context) -> dict[str, str]:
@@ -122,6 +123,23 @@ def new_customer_approval(ctx: Context) -> Iterable[Problem]:
     yield from ctx.flag("NEW010", t, (d["审批日期"] < d["认定申请日期"]).to_numpy(), "审批日期")
     if "认定审批人" in t.columns:
         yield from check_staff(ctx, t, "认定审批人", on_duty_at="审批日期")
+        yield from approver_post(ctx, t)
+
+
+APPROVER_POST = "市场主管"
+
+
+def approver_post(ctx: Context, t: Table) -> list[Problem]:
+    """NEW011: 第三条(1) sends the application to the 市场主管. Judged only once the staff list names one (a list
+    from before the post existed would otherwise put a warning on every approval)."""
+    staff = ctx.lookups.staff
+    if staff is None or not staff["岗位"].eq(APPROVER_POST).any():
+        return []
+    index = staff_index(staff)
+    posts = staff["岗位"].tolist()
+    actual = [posts[index[v]] if isinstance(v, str) and v in index else None for v in t.data["认定审批人"].tolist()]
+    wrong = np.array([p is not None and p != APPROVER_POST for p in actual], dtype=bool)
+    return ctx.flag("NEW011", t, wrong, "认定审批人", post=actual)
 
 
 def _norm(name: str) -> str:

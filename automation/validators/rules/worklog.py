@@ -66,6 +66,11 @@ def review(ctx: Context) -> Iterable[Problem]:
     not_reviewed = d["经理核阅"].eq(False).fillna(False).to_numpy(dtype=bool)
     yield from ctx.flag("WRK007", t, not_reviewed & filled(t, "核阅日期"), "核阅日期")
     yield from check_staff(ctx, t, "服务主任", on_duty_at="日期")
+    # 第十六条: the manager signs the supervisor's daily report first, then it goes to 服务部.
+    sent = filled(t, "转送服务部日期")
+    yield from ctx.flag("WRK008", t, (d["转送服务部日期"] < d["核阅日期"]).to_numpy(dtype=bool), "转送服务部日期",
+                        review=d["核阅日期"])
+    yield from ctx.flag("WRK009", t, sent & not_reviewed, "转送服务部日期")
 
 
 RULES = (times, daily_totals, references, review)
