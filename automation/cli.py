@@ -21,7 +21,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table as RichTable
 
 from . import __version__
-from .pipeline import WorkbookReport, validate_paths
 from .problems import BilingualError, Problem
 from .registers import REGISTERS
 from .root import find_root
@@ -29,6 +28,7 @@ from .set_aside import SetAside, set_aside_files
 from .settings import SETTINGS_FILE, load_settings
 
 if TYPE_CHECKING:
+    from .pipeline import WorkbookReport
     from .summary import SummaryOutcome
 
 def _bilingual_help_panels() -> None:
@@ -43,8 +43,6 @@ def _bilingual_help_panels() -> None:
         if hasattr(rich_utils, name):
             setattr(rich_utils, name, text)
 
-
-_bilingual_help_panels()
 
 app = typer.Typer(
     help="售后服务登记簿自动化：校验、派工时限、汇总。 Excel registers for customer and after-sales service.",
@@ -338,6 +336,8 @@ def validate_command(
         raise UsageError(f"路径不存在：{missing[0]}", f"path does not exist: {missing[0]}")
     with _progress() as progress:
         task = progress.add_task("校验" if lang == "zh" else "checking", total=None)
+        from .pipeline import validate_paths  # pandas and pandera: only for a command that reads workbooks
+
         reports = validate_paths(paths, as_of=moment, write=not no_write, progress=lambda _p: progress.advance(task))
     if not reports:
         raise UsageError("所给路径下没有登记簿", "no registers under the given paths")
@@ -848,7 +848,10 @@ def usage_message(exc: Exception, lang: str) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: run the app and turn every failure into one line and an exit code."""
-    lang = _lang_of(list(argv) if argv is not None else sys.argv[1:])
+    args = list(argv) if argv is not None else sys.argv[1:]
+    lang = _lang_of(args)
+    if not args or "--help" in args:
+        _bilingual_help_panels()  # typer's help renderer (rich markdown and all): loaded only to show help
     try:
         code = app(args=list(argv) if argv is not None else None, prog_name="automation", standalone_mode=False)
     except typer.Exit as exc:
@@ -860,6 +863,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         err_console.print("[red]✗[/] " + ("aborted" if lang == "en" else "已中止"), soft_wrap=True)
         return EXIT_UNUSABLE
     except Exception as exc:  # noqa: BLE001 - usage errors of the command parser and anything unforeseen: one line
+        _bilingual_help_panels()  # whatever typer shows from here on carries the bilingual headings
         if "NoArgsIsHelpError" in _kinds(exc):  # `automation` alone: the (bilingual) help, exit 2
             exc.show()  # type: ignore[attr-defined]
             return EXIT_UNUSABLE

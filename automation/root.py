@@ -10,12 +10,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .registers import REGISTERS, Register
 from .registers.model import normalise_header
 from .settings import SETTINGS_FILE, Settings
-from .xlsx.read import EXCEL_SUFFIXES, RawWorkbook
-from .xlsx.table import header_score
+from .xlsx import EXCEL_SUFFIXES
+
+if TYPE_CHECKING:
+    from .xlsx.read import RawWorkbook
 
 STATE_DIR = ".automation"
 SIDECAR_MARK = ".结果"
@@ -148,6 +151,8 @@ def register_by_name(path: Path) -> Register | None:
 
 def register_by_headers(workbook: RawWorkbook) -> Register | None:
     """The register whose sheet headers the workbook's first rows match best (at least half of a sheet's headers)."""
+    from .xlsx.table import header_score  # pandas: only once a workbook is actually read
+
     best: tuple[float, Register | None] = (0.0, None)
     for sheet in workbook.sheet_names:
         try:

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .calendar import parse_work_periods
 from .problems import BilingualError
 
 SETTINGS_FILE = "automation.toml"
@@ -163,6 +162,9 @@ def _work_periods(value: Any, key: str) -> tuple[tuple[int, int], ...]:
             f'设置 {key} 应为时段列表，如 ["08:00-12:00", "13:00-17:00"]，实为 {value!r}',
             f'setting {key} must be a list of periods like ["08:00-12:00", "13:00-17:00"], got {value!r}',
         )
+    # numpy and chinesecalendar: loaded only for a settings file that sets the periods
+    from .calendar import parse_work_periods
+
     try:
         return parse_work_periods(value)
     except ValueError as exc:

@@ -466,6 +466,7 @@ class Watcher:
                 self._stale_reported.discard(path)
             self._cond.notify_all()
         self._report(report, name)
+        self._summary.processed(deployment, report)
         self._summary.schedule()
         return report
 

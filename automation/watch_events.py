@@ -50,7 +50,7 @@ from watchdog.events import (
 from .root import STATE_DIR, is_ignored
 from .settings import SETTINGS_FILE, Settings
 from .state import Record, State
-from .xlsx.read import EXCEL_SUFFIXES
+from .xlsx import EXCEL_SUFFIXES
 from .xlsx.safe_write import sha256_of
 
 # Only these reach the watcher: opened / closed-without-write / attribute events are noise (our own reads

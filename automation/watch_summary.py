@@ -2,6 +2,9 @@
 
 * ``delay`` seconds after the last processed workbook, once nothing is queued, the summary is rebuilt
   (:func:`automation.summary.build_summary`, or the ``on_summary`` callable given for tests and embedding).
+* Each thing once: the facts the summary needs of a workbook the watcher has just processed are taken from that
+  processing (its report and the tables it read, :meth:`SummaryScheduler.processed`) and handed to the build, which
+  then neither reads nor validates that workbook again.
 * The log says 「汇总已更新」 only when the summary was written. When it was open elsewhere, a timestamped copy was
   written instead; the summary is rebuilt once the reader closes it (the lock's deletion event, or a look every
   ``poll`` seconds). When it could not be written at all (disk full, permission, share gone), the build is retried
@@ -21,12 +24,17 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from . import watch_events as ev
 from . import watch_waiting
 from .settings import Settings
 from .watch_output import WatchLog, logger
 from .xlsx.locks import lock_files
+
+if TYPE_CHECKING:
+    from .deployment import Deployment
+    from .pipeline import WorkbookReport
 
 
 class SummaryScheduler:
@@ -50,6 +58,7 @@ class SummaryScheduler:
         self._copy_waiting = False  # a timestamped copy waits for the summary's reader to close it
         self._retried = False
         self._next_copy_look = 0.0
+        self._facts: dict[Path, Any] = {}  # path -> WorkbookFacts of its latest processing, for the next build
 
     # --- under the watcher's lock -------------------------------------------------------------------------
 
@@ -78,6 +87,24 @@ class SummaryScheduler:
         return self._copy_waiting and now >= self._next_copy_look
 
     # --- from any thread ------------------------------------------------------------------------------------
+
+    def processed(self, deployment: Deployment, report: WorkbookReport) -> None:
+        """Keep the summary's facts of a workbook just processed (with ``deployment``'s tables of what was
+        checked), for the next build. Only when the real summary is built: a test's ``on_summary`` takes none."""
+        if self.on_summary is not None:
+            return
+        try:
+            from .summary.collect import facts_of  # imported when first needed: a watcher starts quickly
+
+            loaded = deployment.load(report.path) if report.error_zh is None else None
+            settings = self.settings()
+            facts = facts_of(report, loaded, root=self.root, summary_path=self.root / settings.summary,
+                             as_of=deployment.as_of, notice_days=settings.notice_days)  # fmt: skip
+        except Exception:  # noqa: BLE001 - without them the build reads the workbook itself, as before
+            logger.exception("summary facts of %s", report.path, extra=self.log.extra)
+            return
+        with self.cond:
+            self._facts[report.path] = facts
 
     def schedule(self) -> None:
         with self.cond:
@@ -144,7 +171,9 @@ class SummaryScheduler:
             return None
         from . import summary  # imported when first needed: a watcher starts quickly
 
-        outcome = summary.build_summary(self.root, as_of=self.now().replace(second=0, microsecond=0))
+        with self.cond:
+            facts, self._facts = self._facts, {}
+        outcome = summary.build_summary(self.root, as_of=self.now().replace(second=0, microsecond=0), facts=facts)
         if outcome.written:
             return None
         language = self.settings().language

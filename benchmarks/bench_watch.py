@@ -11,6 +11,10 @@ It builds a deployment in a temporary folder (基础资料 with the technicians,
   校验结果 sheet. Target: ≤ 3 s.
 * **idle CPU** — with nothing happening, the CPU time the whole process (observer, worker and summary threads)
   uses over ``--idle`` seconds, as a percentage of one core.
+* **CPU per save, summary included** (issue 16: each thing once) — with the real head-office summary, the CPU time
+  of the whole process from a save until the results are written and the summary rebuilt, against the baseline of
+  one in-process processing of the same workbook (read, validate, jobs, write-back) measured in the same run. A
+  summary that read and validated the workbook again would put the ratio near 2.
 """
 
 from __future__ import annotations
@@ -120,6 +124,38 @@ def run_mode(root: Path, versions: list[bytes], *, polling: bool, interval: floa
     return {"latencies": latencies, "idle_cpu": cpu, "errors": len(errors)}
 
 
+def cpu_per_save(root: Path, versions: list[bytes], saves: int) -> tuple[float, float]:
+    """(median CPU seconds of one in-process processing, median CPU seconds per watched save with the summary)."""
+    from automation.deployment import Deployment
+    from automation.pipeline import process_workbook
+    from automation.settings import load_settings
+
+    book = root / BRANCH / "叫修登记簿.xlsx"
+    once = []
+    for n in range(saves):
+        save_plain(book, versions[n % len(versions)])
+        cpu0 = time.process_time()
+        process_workbook(Deployment(root, load_settings(root), dt.datetime.now()), book, write=True)
+        once.append(time.process_time() - cpu0)
+    watcher = Watcher(root, console=Console(file=io.StringIO()), summary_delay=0.2, refresh=False, on_summary=None)
+    watcher.start()
+    per_save = []
+    try:
+        assert watcher.wait_idle(120), "catch-up did not finish"
+        for n in range(saves):
+            builds = watcher.summaries
+            cpu0 = time.process_time()
+            save_excel_style(book, versions[(n + 1) % len(versions)])
+            wait_results(book)
+            while watcher.summaries == builds:
+                time.sleep(0.005)
+            assert watcher.wait_idle(60)
+            per_save.append(time.process_time() - cpu0)
+    finally:
+        watcher.stop()
+    return statistics.median(once), statistics.median(per_save)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=5000)
@@ -145,6 +181,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{mode:15} idle CPU over {args.idle:g} s: {result['idle_cpu']:.2f} % of one core")
             if result["errors"]:
                 print(f"{mode:15} warning: {result['errors']} runs reported problems in the register")
+        root = base / "summary"
+        build_root(root)
+        once, per_save = cpu_per_save(root, versions, args.saves)
+        print(f"CPU per watched save with the summary: {per_save:.2f} s; one processing (baseline) {once:.2f} s; "
+              f"ratio {per_save / once:.2f} (a second processing by the summary would be about 2)")
     return 0 if ok else 1
 
 

@@ -47,6 +47,7 @@ from watching import (
     written_from,
 )
 
+import automation.pipeline
 import automation.summary
 import automation.watch
 from automation.pipeline import process_workbook
@@ -292,7 +293,7 @@ def test_default_summary_builder_is_called_and_its_failure_logged(
 ) -> None:
     calls: list[tuple[Path, object]] = []
 
-    def build_summary(where: Path, as_of: object = None) -> None:
+    def build_summary(where: Path, as_of: object = None, **_: object) -> None:
         calls.append((where, as_of))
         raise ValueError("summary broke")
 
@@ -307,6 +308,42 @@ def test_default_summary_builder_is_called_and_its_failure_logged(
     book = root / "慈溪分公司" / CALLINS  # still watching
     content = write_plain(book, register_bytes(src, seed=2))
     wait_for(lambda: written_from(root, book, content), what="processing after a failed summary")
+
+
+def test_the_summary_uses_the_watchers_processing_of_a_save(
+    root: Path, src: Path, start: Started, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each thing once (issue 16): a save is read and validated by the watcher only; the summary built after it
+    takes that processing's facts instead of reading and validating the workbook a second time."""
+    checked: list[Path] = []
+    check = automation.pipeline.check_workbook
+
+    def counting(deployment: object, loaded: Any) -> Any:
+        checked.append(loaded.source.path.resolve())
+        return check(deployment, loaded)
+
+    builds: list[Any] = []
+    build = automation.summary.build_summary
+
+    def recording(where: Path, as_of: object = None, **kwargs: Any) -> Any:
+        outcome = build(where, as_of=as_of, **kwargs)
+        builds.append((outcome, kwargs.get("facts")))
+        return outcome
+
+    monkeypatch.setattr(automation.pipeline, "check_workbook", counting)
+    monkeypatch.setattr(automation.summary, "build_summary", recording)
+    watcher = start(on_summary=None)
+    assert watcher.wait_idle(30)
+    before, checked[:] = len(builds), []
+    book = root / BRANCH / CALLINS
+    content = write_plain(book, register_bytes(src))
+    wait_for(lambda: written_from(root, book, content), what="the save processed")
+    wait_for(lambda: len(builds) > before, what="the summary built")
+    assert watcher.wait_idle(30)
+    outcome, facts = builds[-1]
+    assert outcome.written
+    assert [p.resolve() for p in facts] == [book.resolve()]  # handed over by the watcher
+    assert checked.count(book.resolve()) == 1, checked  # read and validated once, by the watcher
 
 
 def test_summary_open_elsewhere_is_replaced_once_its_lock_goes_away(root: Path, src: Path, start: Started) -> None:

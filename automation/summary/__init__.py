@@ -150,10 +150,12 @@ def build_summary(
     as_of: dt.datetime | None = None,
     settings: Settings | None = None,
     reports: Sequence[WorkbookReport] | None = None,
+    facts: Mapping[Path, WorkbookFacts] | None = None,
 ) -> SummaryOutcome:
     """Build 汇总.xlsx for ``root`` (see the module docstring). ``reports``: fresh reports of some or all
-    workbooks (their facts are taken from them and cached); every other workbook comes from the cache or is read.
-    ``as_of`` defaults to now. Raises SettingsError for a bad settings file."""
+    workbooks (their facts are taken from them and cached); ``facts``: facts the caller computed when it processed
+    those workbooks (the watcher), used when they are of the as-of day; every other workbook comes from the cache
+    or is read. ``as_of`` defaults to now. Raises SettingsError for a bad settings file."""
     root = Path(root)
     settings = settings or load_settings(root)
     if not root.is_dir():
@@ -161,6 +163,8 @@ def build_summary(
         return SummaryOutcome(path, False, None, f"根目录不存在：{root}", f"root folder does not exist: {root}")
     moment = as_of or dt.datetime.now().replace(second=0, microsecond=0)
     fresh = facts_of_reports(reports or (), root=root, settings=settings, as_of=moment)
+    # Facts of another day would count overdue calls and month figures as of that day: those are read again.
+    fresh.update({path: f for path, f in (facts or {}).items() if f.as_of.date() == moment.date()})
     return _summarise(root, settings, moment, summary_sources(root, settings), fresh)
 
 

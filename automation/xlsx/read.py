@@ -30,6 +30,7 @@ from lxml import etree
 from python_calamine import CalamineWorkbook
 
 from ..problems import BilingualError, os_reason_zh
+from . import EXCEL_SUFFIXES
 from .container import ZIP_MAGIC, Package, PackageError, check_container, open_zip
 from .extent import sheet_extent
 from .formats import Cell, time_formatted
@@ -39,7 +40,6 @@ from .workbook_parts import Workbook
 # Excel 4 macro sheets (xl/macrosheets/): python-calamine refuses any workbook that lists one.
 MACRO_SHEET_TYPES = frozenset({"http://schemas.microsoft.com/office/2006/relationships/xlMacrosheet",
                                "http://schemas.microsoft.com/office/2006/relationships/xlIntlMacrosheet"})  # fmt: skip
-EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 
 SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
 
