@@ -139,6 +139,14 @@ class Deployment:
                 self._loaded[key] = self._read(self.source(path))
         return self._loaded[key]
 
+    def release(self, folder: Path) -> None:
+        """Drop the cached workbooks of one folder: whoever goes through the root branch by branch (the summary)
+        holds one branch's tables at a time, never every workbook's."""
+        key = folder.resolve()
+        self._folder_cache.pop(key, None)
+        for path in [p for p in self._loaded if p.parent == key]:
+            del self._loaded[path]
+
     def forget(self, path: Path) -> None:
         """Drop a cached workbook (it changed on disk); the next load reads it again."""
         self._loaded.pop(path.resolve(), None)

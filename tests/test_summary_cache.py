@@ -474,3 +474,23 @@ def test_no_module_of_the_product_unpickles_or_evaluates_anything() -> None:
                 bad += [f"{name}(allow_pickle=...)" for k in node.keywords if k.arg == "allow_pickle"]
             found += [f"{path.name}:{node.lineno}: {b}" for b in bad]  # type: ignore[attr-defined]
     assert found == []
+
+
+def test_a_full_build_holds_one_branch_at_a_time(copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Memory (issue 16): with an empty cache every workbook is processed, but a branch's workbooks are released
+    once the branch is done, so the deployment never holds more than the head office's and one branch's."""
+    shutil.rmtree(folder(copy))
+    held: list[set[str]] = []
+    load = Deployment.load
+
+    def loading(self: Deployment, path: Path):  # noqa: ANN202
+        loaded = load(self, path)
+        held.append({p.parent.name for p in self._loaded})
+        return loaded
+
+    monkeypatch.setattr(Deployment, "load", loading)
+    outcome = build_summary(copy, as_of=AS_OF)
+    assert outcome.written
+    branches = {name for folders in held for name in folders} - {"总部"}
+    assert len(branches) == 3  # every branch was processed
+    assert max(len(folders - {"总部"}) for folders in held) == 1, held

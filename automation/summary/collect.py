@@ -785,12 +785,26 @@ def process(deployment: Deployment, path: Path, now: dt.datetime) -> WorkbookFac
                     processed=now, notice_days=settings.notice_days)  # fmt: skip
 
 
+def process_folder_by_folder(deployment: Deployment, paths: list[Path], now: dt.datetime) -> list[WorkbookFacts]:
+    """Facts of ``paths``, in their order. Once the last path of a branch folder is done, that folder's workbooks
+    are released from the deployment, so memory holds one branch's tables at a time (and the head office's, which
+    every branch looks up) however many branches there are; keep the paths of a folder together."""
+    last = {p.parent.resolve(): i for i, p in enumerate(paths)}
+    head_office = deployment.head_office.resolve()
+    out = []
+    for i, path in enumerate(paths):
+        out.append(process(deployment, path, now))
+        folder = path.parent.resolve()
+        if last[folder] == i and folder != head_office:
+            deployment.release(folder)
+    return out
+
+
 def process_paths(
     root: Path, settings: Settings, as_of: dt.datetime, now: dt.datetime, paths: list[Path]
 ) -> list[WorkbookFacts]:
     """Facts of the given workbooks, processed in one deployment of their own (a worker's job)."""
-    deployment = Deployment(root, settings, as_of)
-    return [process(deployment, path, now) for path in paths]
+    return process_folder_by_folder(Deployment(root, settings, as_of), paths, now)
 
 
 def in_workers(
@@ -850,12 +864,9 @@ def collect_facts(
     # 1. workbooks whose own content (or settings, day, version) changed; 2. those whose lookups changed.
     changed = [e for e in entries if e.facts is None and not (keys.own_unchanged(e) and e.cached and e.cached.key)]
     in_workers(root, settings, as_of, now, changed)
-    for entry in changed:
-        if entry.facts is None:
-            entry.facts = process(deployment, entry.source.path, now)
-    for entry in entries:
-        if entry.facts is None and entry.cached is not None and entry.cached.key != keys.full(entry):
-            entry.facts = process(deployment, entry.source.path, now)
+    _process_entries(deployment, [e for e in changed if e.facts is None], now)
+    stale = [e for e in entries if e.facts is None and e.cached is not None and e.cached.key != keys.full(e)]
+    _process_entries(deployment, stale, now)
 
     for entry in entries:
         facts = entry.current
@@ -875,6 +886,14 @@ def collect_facts(
     cache.prune(e.rel for e in entries)
     cache.save_stats({e.rel: stats[e.rel] for e in entries if e.rel in stats})
     return [e.current for e in entries if e.current is not None]
+
+
+def _process_entries(deployment: Deployment, entries: list[_Entry], now: dt.datetime) -> None:
+    """Process ``entries`` folder by folder (:func:`process_folder_by_folder`) and keep their facts."""
+    ordered = sorted(entries, key=lambda e: str(e.source.path.parent))  # stable: a folder's entries together
+    for entry, facts in zip(ordered, process_folder_by_folder(deployment, [e.source.path for e in ordered], now),
+                            strict=True):  # fmt: skip
+        entry.facts = facts
 
 
 def facts_of_reports(
