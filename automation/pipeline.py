@@ -19,8 +19,8 @@ from .notices import NoticeOutcome, write_notices
 from .problems import Problem, Severity, cap_problems, count, counts_by_code
 from .root import find_root, is_ignored
 from .settings import Settings, load_settings
+from .staff_lists import STAFF_LIST_SHEET, staff_list_sheet
 from .state import Record, State, StateError
-from .templates import STAFF_LIST_SHEET, staff_list_sheet
 from .validators import optional_sheet_notes, validate
 from .validators.context import Context
 from .writeback import CHECK_SHEET, WriteResult, check_sheet, write_results

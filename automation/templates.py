@@ -10,7 +10,7 @@ the file is later renamed to (§1).
 
 Staff drop-downs: a register with staff columns gets a hidden sheet ``员工名单`` carrying the product's result-sheet
 marks, and workbook-level names (``员工名单_技术员`` …) that the validations list. The sheet is a result sheet: every
-write-back fills it again from 基础资料/员工 (:func:`staff_list_sheet`), while the staff sheets holding the
+write-back fills it again from 基础资料/员工 (:mod:`automation.staff_lists`), while the staff sheets holding the
 validations stay byte-identical (§7). See docs/design.md, "Templates".
 
 The output is deterministic: the document timestamps and the zip entries' dates are constants, so the same model
@@ -28,8 +28,7 @@ import io
 import json
 import logging
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from lxml import etree
@@ -56,8 +55,16 @@ from .registers.model import (
     SheetModel,
     normalise_choice,
 )
+from .staff_lists import (
+    STAFF_COLUMN_LISTS,
+    STAFF_LIST_ROWS,
+    STAFF_LIST_SHEET,
+    STAFF_LISTS,
+    StaffList,
+    staff_list_sheet,
+    staff_lists_in,
+)
 from .xlsx.package import RESULT_MARKER, marker_code_name, marker_token
-from .xlsx.sheet_xml import ResultSheet, banner
 
 __all__ = [
     "DEFAULT_BRANCHES",
@@ -103,44 +110,6 @@ _END_OF_DAY = "0.999988426"  # 23:59:59 as a fraction of a day
 _LAST_MOMENT = f"{_LAST_SERIAL}.999988426"  # 2100-12-31 23:59:59
 
 
-@dataclass(frozen=True)
-class StaffList:
-    """One staff drop-down: a column of the hidden 员工名单 sheet and the workbook-level name that refers to it."""
-
-    header: str  # column header in 员工名单
-    post: str | None  # 岗位 the list keeps (in-service staff only); None: every in-service employee
-
-    @property
-    def name(self) -> str:
-        """The defined name the validations list, e.g. 员工名单_技术员."""
-        return f"{STAFF_LIST_SHEET}_{self.header}"
-
-
-STAFF_LIST_SHEET = "员工名单"
-STAFF_LISTS: tuple[StaffList, ...] = (
-    StaffList("在职员工", None),
-    StaffList("技术员", "技术员"),
-    StaffList("业务员", "业务员"),
-    StaffList("服务主任", "服务主任"),
-)
-STAFF_COLUMN_LISTS: dict[str, str] = {
-    # staff column header -> StaffList.header; the post follows the rules (派工技术员 must be a 技术员, STF003)
-    # and the column's name (技术员 columns offer technicians, 业务员 columns salesmen).
-    "派工技术员": "技术员",
-    "维修技术员": "技术员",
-    "技术员": "技术员",
-    "服务主任": "服务主任",
-    "主办业务员": "业务员",
-    "协办业务员": "业务员",
-    "本公司人员": "在职员工",
-    # The 市场主管 decides (NEW011 warns otherwise), but a staff list from before that 岗位 existed names none, so
-    # every staff member in service is offered rather than an empty list.
-    "认定审批人": "在职员工",
-    "续约拜访人": "在职员工",  # 第十九条 says only 「派员」: whoever the branch sends, salesman or supervisor
-    "调查人": "在职员工",  # 售后 第二条 names nobody: a clerk, the supervisor or a salesman asks the customer
-}
-STAFF_LIST_ROWS = 10_000
-"""Names per list the drop-downs can show (the defined names count the filled cells among this many)."""
 _STAFF_FIRST_ROW = 3  # 员工名单 has the result-sheet layout: banner in row 1, headers in row 2
 _STAFF_TEMPLATE_BANNER = "本表由系统根据基础资料/员工自动生成 · 写入校验结果时更新 · 请勿在此表编辑"
 
@@ -538,33 +507,6 @@ def _staff_names(wb: Workbook) -> None:
         formula = (f"OFFSET({sheet}!${col}${first},0,0,"
                    f"MAX(1,COUNTA({sheet}!${col}${first}:${col}${last})),1)")
         wb.defined_names[staff_list.name] = DefinedName(staff_list.name, attr_text=formula)
-
-
-def staff_lists_in(staff: Iterable[tuple[object, object, object]]) -> dict[str, list[str]]:
-    """Each list of :data:`STAFF_LISTS` from 基础资料/员工 rows ``(姓名, 岗位, 在职状态)``: in-service staff only,
-    in the order of 基础资料, each name once."""
-    lists: dict[str, list[str]] = {s.header: [] for s in STAFF_LISTS}
-    for name, post, status in staff:
-        if not isinstance(name, str) or not name.strip() or status != "在职":
-            continue
-        for staff_list in STAFF_LISTS:
-            names = lists[staff_list.header]
-            if (staff_list.post is None or post == staff_list.post) and name not in names:
-                names.append(name)
-    return {header: names[:STAFF_LIST_ROWS] for header, names in lists.items()}
-
-
-def staff_list_sheet(staff: Iterable[tuple[object, object, object]], as_of: dt.datetime) -> ResultSheet:
-    """The 员工名单 result sheet written back into a register made from a template (it holds the sheet): the
-    lists the staff drop-downs show, from 基础资料/员工 rows ``(姓名, 岗位, 在职状态)``."""
-    lists = staff_lists_in(staff)
-    depth = max((len(names) for names in lists.values()), default=0)
-    rows: list[list[object]] = [
-        [names[i] if i < len(names) else None for names in lists.values()] for i in range(depth)
-    ]
-    # An empty list keeps an empty row rather than the usual 「无记录」, which the drop-downs would offer.
-    return ResultSheet(name=STAFF_LIST_SHEET, headers=[s.header for s in STAFF_LISTS], rows=rows or [[None]],
-                       banner=banner(as_of), widths=[14] * len(STAFF_LISTS), tab_color="FF808080")
 
 
 def _guide_rows(register: Register) -> Iterator[tuple[str, ...]]:
