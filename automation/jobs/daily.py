@@ -115,30 +115,35 @@ def _work_done(inp: JobInput) -> pd.DataFrame:
     (维修技术员, 客户商品进出登记簿). Columns 日期, 人员, 依据."""
     parts = []
 
-    def part(frame: pd.DataFrame, day: str, who: str, key: str, what: str) -> pd.DataFrame:
+    def part(frame: pd.DataFrame, day: str, who: str, key: str, what: str, event: str) -> pd.DataFrame:
         # Plain arrays (no index alignment) and text built per value: a key may be blank or a number.
-        refs = [what.format("" if k is None or k != k else k) for k in frame[key].tolist()]
+        items = [what.format("" if k is None or k != k else k) for k in frame[key].tolist()]
         return pd.DataFrame({"日期": _named_days(frame[day]).to_numpy(), "人员": frame[who].to_numpy(dtype=object),
-                             "依据": np.array(refs, dtype=object)})  # fmt: skip
+                             "依据": np.array(items, dtype=object), "事件": event})  # fmt: skip
 
     calls = inp.lookups.call_work
     if calls is not None and len(calls):
-        parts.append(part(calls, "到达时间", "派工技术员", "登记号", "叫修 {} 到达"))
-        parts.append(part(calls, "完成时间", "派工技术员", "登记号", "叫修 {} 完成"))
+        parts.append(part(calls, "到达时间", "派工技术员", "登记号", "叫修 {}", "到达"))
+        parts.append(part(calls, "完成时间", "派工技术员", "登记号", "叫修 {}", "完成"))
     items = inp.lookups.repair_work
     if items is not None and len(items):
-        parts.append(part(items, "修妥日期", "维修技术员", "收据号", "商品 {} 修妥"))
+        parts.append(part(items, "修妥日期", "维修技术员", "收据号", "商品 {}", "修妥"))
     if not parts:
-        return pd.DataFrame({"日期": pd.Series(dtype="datetime64[ns]"), "人员": [], "依据": []})
+        return pd.DataFrame({"日期": pd.Series(dtype="datetime64[ns]"), "人员": [], "依据": [], "事件": []})
     work = pd.concat(parts, ignore_index=True).dropna(subset=["日期", "人员"])
     work["人员"] = inp.lookups.staff_names(work["人员"])
     return work
 
 
-def _references(texts: pd.Series) -> str:
-    shown = list(dict.fromkeys(str(t) for t in texts.tolist()))
-    more = len(shown) - SHOWN_REFERENCES
-    return "、".join(shown[:SHOWN_REFERENCES]) + (f" 等 {len(shown)} 项" if more > 0 else "")
+def _references(items: pd.Series, events: pd.Series) -> str:
+    """「叫修 J02 到达、完成；商品 S1 修妥」: each item once with what happened to it, the first few items."""
+    seen: dict[str, list[str]] = {}
+    for item, event in zip(items.tolist(), events.tolist(), strict=True):
+        happened = seen.setdefault(str(item), [])
+        if event not in happened:
+            happened.append(event)
+    shown = [f"{item} {'、'.join(events)}" for item, events in list(seen.items())[:SHOWN_REFERENCES]]
+    return "；".join(shown) + (f" 等 {len(seen)} 项" if len(seen) > SHOWN_REFERENCES else "")
 
 
 def report_chain(inp: JobInput) -> ResultTable:
@@ -169,9 +174,9 @@ def report_chain(inp: JobInput) -> ResultTable:
     filed = pd.DataFrame({"日期": d["日期"], "人员": inp.lookups.staff_names(d["技术员"])}).dropna()
     filed_keys = set(zip(filed["日期"], filed["人员"], strict=True))
     work = work[(work["日期"] >= first) & (work["日期"] <= last)]
-    for (day, who), refs in work.groupby(["日期", "人员"], sort=False)["依据"]:
+    for (day, who), done in work.groupby(["日期", "人员"], sort=False):
         if (day, who) not in filed_keys:
-            rows.append((day, TECH_MISSING, str(who), _references(refs)))
+            rows.append((day, TECH_MISSING, str(who), _references(done["依据"], done["事件"])))
 
     days = pd.date_range(first, last, freq="D")
     reported = set(reviews["日期"].dropna())
@@ -218,7 +223,7 @@ CHAIN = Job(
         "类型": "技术员日报缺失：当天到达或完成叫修、修妥商品，却没有工作日报（《售后服务管理制度》第十四条）；"
               "服务主任日报缺失：工作日没有日报核阅记录（第十五条）；主任未核阅：2 个工作日后工作日报仍未经服务主任"
               "核阅（第十四条）；经理未核阅：服务主任日报尚未经经理核阅签章（第十六条）。统计近 {report_days} 天至昨天。",
-        "依据": "技术员当天做过的工作：叫修登记号（到达/完成）或商品收据号（修妥）。",
+        "依据": "技术员当天做过的工作：叫修登记号（到达、完成）或商品收据号（修妥）。",
     },
 )
 
