@@ -24,6 +24,7 @@ from .settings import Settings
 from .validators.context import (
     CALL_WORK_LOOKUP,
     CONTRACT_LOOKUP,
+    CONTRACT_UNREADABLE,
     EQUIPMENT_LOOKUP,
     REPAIR_WORK_LOOKUP,
     Lookups,
@@ -252,7 +253,10 @@ def build_lookups(
     callin_ids = frozenset(v for t in callins for v in t.data["登记号"].dropna().tolist()) if callins else None
     item_ids = frozenset(v for t in items for v in t.data["登记号"].dropna().tolist()) if items else None
     kept = [t for t in equipment if t.found]  # an older contracts register has no 客户设备: nothing to check against
-    equipment_frame = pd.concat([t.data[list(EQUIPMENT_LOOKUP)] for t in kept], ignore_index=True) if kept else None
+    equipment_frame = pd.concat(
+        [t.data[list(EQUIPMENT_LOOKUP)].assign(**{CONTRACT_UNREADABLE: t.bad["保养合同编号"]}) for t in kept],
+        ignore_index=True,
+    ) if kept else None
     call_work = pd.concat([t.data[list(CALL_WORK_LOOKUP)] for t in callins], ignore_index=True) if callins else None
     repair_work = pd.concat([t.data[list(REPAIR_WORK_LOOKUP)] for t in items], ignore_index=True) if items else None
     return Lookups(

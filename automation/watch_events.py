@@ -76,7 +76,7 @@ DEPENDENTS: dict[str, tuple[str, frozenset[str]]] = {
     "customers": ("*", frozenset({"contracts", "callins"})),
     "contracts": ("folder", frozenset({"callins"})),
     "callins": ("folder", frozenset({"items", "worklog"})),
-    "items": ("folder", frozenset({"callins"})),
+    "items": ("folder", frozenset({"callins", "worklog"})),
 }
 # Processing order within a batch: what others look up first.
 RANK = {"master": 0, "customers": 1, "demand": 2, "contracts": 3, "items": 4, "callins": 5, "worklog": 6}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 from conftest import AS_OF, CUSTOMER_HEADER, CUSTOMER_ROWS, STAFF_HEADER, STAFF_ROWS, write_workbook
 
 from automation.pipeline import validate_paths
@@ -220,3 +221,69 @@ def test_an_application_is_approved_by_the_market_manager(root):
     write_workbook(root / "总部" / "基础资料.xlsx", {"员工": [STAFF_HEADER, *staff], "节假日调整": [["日期", "类型", "说明"]]})
     found = problems_of(path)
     assert ("M3", "NEW011") in found and not any(cell == "M2" for cell, _ in found)
+
+
+# --- found in review: the edges of the new checks ----------------------------------------------------------------
+
+
+def test_a_walk_in_customers_machine_is_nobody_elses_and_its_warranty_still_counts(root):
+    """A machine without 客户代码 (a walk-in customer's) is not 「another customer's」 for a call that names a
+    customer: no CAL024, and the warranty is still judged (CAL022)."""
+    write_workbook(root / "服务中心" / "保养合同.xlsx", {"保养合同": CONTRACTS, "客户设备": [EQUIPMENT_HEADER, [
+        "SN100", None, "某厂", "HX-160", D(2024, 1, 1), D(2025, 1, 1), None]]})  # fmt: skip
+    rows = [CALL_HEADER, call("J01", T(2026, 11, 23, 9, 0), "KH00002", "慈溪恒通精工有限公司", "SN100", "C")]
+    path = write_workbook(root / "服务中心" / "叫修登记簿.xlsx", {"叫修登记": rows})
+    assert problems_of(path) == [("J2", "CAL022")]
+
+
+def test_a_second_worklog_file_counts_as_filed_and_the_chain_is_listed_once(root):
+    """Last year's file beside this year's (技术员工作日报表-旧.xlsx): its reports are filed, and only the file with
+    the latest entries lists 日报缺失."""
+    calls = [CALL_HEADER,
+             call("J01", T(2026, 11, 23, 8, 30), None, "某厂", None, "A", done=T(2026, 11, 23, 14, 0)),
+             call("J02", T(2026, 11, 25, 8, 30), None, "某厂", None, "A", done=T(2026, 11, 25, 14, 0))]  # fmt: skip
+    write_workbook(root / "服务中心" / "叫修登记簿.xlsx", {"叫修登记": calls})
+    old = write_workbook(root / "服务中心" / "技术员工作日报表-旧.xlsx", {
+        "工作日报": [WORK_HEADER, [D(2026, 11, 23), "王强", "J01", "A", "维修", None, None, 3, "是"]],
+        "日报核阅": [REVIEW_HEADER, [D(2026, 11, 23), "李娜", "是", D(2026, 11, 23), None],
+                     [D(2026, 11, 24), "李娜", "是", D(2026, 11, 24), None]]})  # fmt: skip
+    new = write_workbook(root / "服务中心" / "技术员工作日报表.xlsx", {
+        "工作日报": [WORK_HEADER, [D(2026, 11, 25), "王强", "J02", "A", "维修", None, None, 3, "是"]],
+        "日报核阅": [REVIEW_HEADER, [D(2026, 11, 25), "李娜", "是", D(2026, 11, 25), None],
+                     [D(2026, 11, 26), "李娜", "是", D(2026, 11, 26), None]]})  # fmt: skip
+    assert result(new, "日报缺失").empty  # 11-23 … 11-26 all on file, between the two files
+    assert result(old, "日报缺失").empty  # and the older file lists nothing of its own
+    [report] = validate_paths([old], as_of=AS_OF, write=False)
+    assert next(r for r in report.results if r.name == "日报缺失").empty_message.startswith("本分公司的日报缺失列在")
+
+
+def test_what_could_not_be_read_or_is_not_kept_is_not_judged_missing(root):
+    """Without 日报核阅 (XLS001) no supervisor report is missing; an unreadable 经理核阅 is not 「unsigned」; an
+    unreadable 日报核阅 日期 might be the missing day, so none is listed until it is corrected."""
+    write_workbook(root / "服务中心" / "叫修登记簿.xlsx", {"叫修登记": [CALL_HEADER]})
+    work = [WORK_HEADER, [D(2026, 11, 23), "王强", None, "B", "保养", None, None, 2, "是"]]
+    alone = write_workbook(root / "服务中心" / "技术员工作日报表.xlsx", {"工作日报": work})
+    assert ("", "XLS001") in problems_of(alone)
+    assert result(alone, "日报缺失").empty
+    review = [REVIEW_HEADER, [D(2026, 11, 23), "李娜", "已签", None, None], ["11月24日", "李娜", "是", None, None]]
+    path = write_workbook(root / "服务中心" / "技术员工作日报表.xlsx", {"工作日报": work, "日报核阅": review})
+    assert result(path, "日报缺失").empty
+
+
+def test_the_months_satisfaction_is_the_sheets_and_pending_needs_the_column(root):
+    """The summary's 满意率 is the 满意度 sheet's row of the month (a survey dated after today counts in neither);
+    without a 处理措施 column nothing is pending."""
+    from automation.jobs.survey import satisfaction_counts
+
+    calls = [CALL_HEADER, done_call("J01", D(2026, 11, 2)), done_call("J02", D(2026, 11, 3))]
+    survey = [["登记号", "调查日期", "满意度"], ["J01", D(2026, 11, 5), "不满意"], ["J02", D(2026, 11, 29), "满意"]]
+    path = write_workbook(root / "服务中心" / "叫修登记簿.xlsx", {"叫修登记": calls, "客户意见调查": survey})
+    frame = result(path, "满意度")
+    assert (frame["已调查"].iloc[0], frame["满意率"].iloc[0], frame["不满意待处理"].iloc[0]) == (1, 0.0, 0)
+    [report] = validate_paths([path], as_of=AS_OF, write=False)
+    from automation.deployment import Deployment
+    from automation.settings import load_settings
+
+    table = Deployment(root, load_settings(root), AS_OF).load(path).tables["客户意见调查"]
+    assert satisfaction_counts(table, pd.Timestamp(AS_OF.date())) == (0, 1)
+    assert any(p.code == "COL004" for p in report.problems)  # the survey dated after today

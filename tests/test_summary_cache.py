@@ -24,6 +24,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -494,3 +495,28 @@ def test_a_full_build_holds_one_branch_at_a_time(copy: Path, monkeypatch: pytest
     branches = {name for folders in held for name in folders} - {"总部"}
     assert len(branches) == 3  # every branch was processed
     assert max(len(folders - {"总部"}) for folders in held) == 1, held
+
+
+def test_an_incremental_build_reads_each_workbook_once(copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After one call-in register changes, it and the registers of its branch that look it up are processed again,
+    each read once: releasing a branch waits until its dependants are done too."""
+    book = copy / "服务中心" / "叫修登记簿.xlsx"
+    wb = openpyxl.load_workbook(book)
+    ws = wb["叫修登记"]
+    header = next(r for r in range(1, 6) if any(c.value == "派工技术员" for c in ws[r]))
+    technician = next(c.column for c in ws[header] if c.value == "派工技术员")
+    done = next(r for r in range(header + 1, ws.max_row + 1) if ws.cell(row=r, column=technician).value)
+    ws.cell(row=done, column=technician).value = None  # who worked on a call: the worklog's lookups change
+    wb.save(book)
+    reads: list[Path] = []
+    read = Deployment._read
+
+    def counting(self: Deployment, source):  # noqa: ANN001, ANN202
+        reads.append(source.path.resolve())
+        return read(self, source)
+
+    monkeypatch.setattr(Deployment, "_read", counting)
+    assert build_summary(copy, as_of=AS_OF).written
+    assert book.resolve() in reads
+    assert (copy / "服务中心" / "技术员工作日报表.xlsx").resolve() in reads  # its lookups changed
+    assert sorted(reads) == sorted(set(reads)), reads  # nothing read twice

@@ -205,7 +205,7 @@ def test_summary_log_tells_the_truth_and_an_unwritable_summary_is_retried(
                                     "cannot write the summary: the disk is full; not updated")])
     calls: list[Path] = []
 
-    def build_summary(where: Path, as_of: object = None) -> SummaryOutcome:
+    def build_summary(where: Path, as_of: object = None, **_: object) -> SummaryOutcome:
         calls.append(where)
         return next(outcomes, SummaryOutcome(where / "总部" / "汇总.xlsx", True, None, None, None))
 

@@ -156,7 +156,8 @@ def warranty_sheet(inp: JobInput) -> ResultTable:
     ends = data["保修截止日期"]
     left = (ends - inp.today).dt.days
     window = int(inp.settings.notice_days)
-    near = ends.notna() & (left <= window) & (left >= -window) & data["保养合同编号"].isna()
+    # Truly blank: a 保养合同编号 that could not be read has its own problem and is not taken for "no contract".
+    near = ends.notna() & (left <= window) & (left >= -window) & table.blank["保养合同编号"]
     rows = np.flatnonzero(near.to_numpy(dtype=bool))
     rows = rows[np.argsort(ends.to_numpy()[rows], kind="stable")]
     days = left.to_numpy()[rows].astype(np.int64)

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..xlsx.sheet_xml import BAD, NEUTRAL, look
+from ..xlsx.table import Table
 from .base import Job, JobInput, ResultTable, day_text
 
 SHEET, REVIEW_SHEET = "工作日报", "日报核阅"
@@ -157,12 +158,22 @@ def report_chain(inp: JobInput) -> ResultTable:
       register has that column), one line per technician and day;
     * 经理未核阅 (第十六条): a supervisor's daily report of a past day the manager has not signed.
 
+    The folder's other 技术员工作日报表 files (技术员工作日报表-2025.xlsx) count as filed too, and only the file with
+    the latest entries lists the chain, so a branch's gaps are listed, and counted in the summary, once. Cells that
+    could not be read are not judged: a 日期 or 技术员 that could not be read might be the missing report, so
+    技术员日报缺失 waits until it is corrected (its own problem says where), and so does 服务主任日报缺失 for an
+    unreadable 日报核阅 日期; without a 日报核阅 sheet (XLS001) no supervisor report is judged missing or unsigned.
+
     Newest day first; within a day missing reports before unreviewed ones."""
-    daily, review = inp.table(SHEET), inp.tables.get(REVIEW_SHEET)
-    d = daily.data
-    reviews = review.data if review is not None else pd.DataFrame({"日期": [], "经理核阅": []})
+    dailies, reviews = _chain_tables(inp, SHEET), _chain_tables(inp, REVIEW_SHEET)
+    if not _lists_the_chain(inp, dailies + reviews):
+        result = CHAIN.empty()
+        result.empty_message = "本分公司的日报缺失列在日期最新的技术员工作日报表中"
+        return result
+    d = _rows(dailies, ("日期", "技术员", "主任核阅"))
+    r = _rows(reviews, ("日期", "服务主任", "经理核阅"))
     work = _work_done(inp)
-    known_days = pd.concat([d["日期"], reviews["日期"], work["日期"]]).dropna()
+    known_days = pd.concat([d["日期"], r["日期"], work["日期"]]).dropna()
     if known_days.empty:
         return CHAIN.empty()
     last = inp.today - pd.Timedelta(days=1)
@@ -171,31 +182,32 @@ def report_chain(inp: JobInput) -> ResultTable:
         return CHAIN.empty()
     rows: list[tuple[pd.Timestamp, str, str, str]] = []
 
-    filed = pd.DataFrame({"日期": d["日期"], "人员": inp.lookups.staff_names(d["技术员"])}).dropna()
-    filed_keys = set(zip(filed["日期"], filed["人员"], strict=True))
-    work = work[(work["日期"] >= first) & (work["日期"] <= last)]
-    for (day, who), done in work.groupby(["日期", "人员"], sort=False):
-        if (day, who) not in filed_keys:
-            rows.append((day, TECH_MISSING, str(who), _references(done["依据"], done["事件"])))
+    if not (d["日期_bad"].any() or d["技术员_bad"].any()):
+        filed = pd.DataFrame({"日期": d["日期"], "人员": inp.lookups.staff_names(d["技术员"])}).dropna()
+        filed_keys = set(zip(filed["日期"], filed["人员"], strict=True))
+        work = work[(work["日期"] >= first) & (work["日期"] <= last)]
+        for (day, who), done in work.groupby(["日期", "人员"], sort=False):
+            if (day, who) not in filed_keys:
+                rows.append((day, TECH_MISSING, str(who), _references(done["依据"], done["事件"])))
 
     days = pd.date_range(first, last, freq="D")
-    reported = set(reviews["日期"].dropna())
-    for day in days:
-        if day not in reported and inp.calendar.is_working_day(day.date()):
-            rows.append((day, SUPERVISOR_MISSING, "", "当天是工作日，日报核阅中没有这一天的服务主任日报"))
+    if reviews and not r["日期_bad"].any():
+        reported = set(r["日期"].dropna())
+        for day in days:
+            if day not in reported and inp.calendar.is_working_day(day.date()):
+                rows.append((day, SUPERVISOR_MISSING, "", "当天是工作日，日报核阅中没有这一天的服务主任日报"))
 
-    if "主任核阅" in daily.columns:
-        due = _reviewable_until(inp, days)
-        open_ = d["日期"].notna() & d["技术员"].notna() & ~d["主任核阅"].eq(True).fillna(False)
-        open_ &= (d["日期"] >= first) & (d["日期"] <= due)
-        pending = pd.DataFrame({"日期": d["日期"][open_], "人员": inp.lookups.staff_names(d["技术员"][open_])})
-        for (day, who), group in pending.groupby(["日期", "人员"], sort=False):
-            rows.append((day, TECH_UNREVIEWED, str(who), f"{len(group)} 条工作日报未经服务主任核阅"))
+    kept = d["主任核阅_kept"] & ~d["主任核阅_bad"]
+    due = _reviewable_until(inp, days)
+    open_ = kept & d["日期"].notna() & d["技术员"].notna() & ~d["主任核阅"].eq(True).fillna(False)
+    open_ &= (d["日期"] >= first) & (d["日期"] <= due)
+    pending = pd.DataFrame({"日期": d["日期"][open_], "人员": inp.lookups.staff_names(d["技术员"][open_])})
+    for (day, who), group in pending.groupby(["日期", "人员"], sort=False):
+        rows.append((day, TECH_UNREVIEWED, str(who), f"{len(group)} 条工作日报未经服务主任核阅"))
 
-    unsigned = reviews["日期"].notna() & ~reviews["经理核阅"].eq(True).fillna(False)
-    unsigned &= (reviews["日期"] >= first) & (reviews["日期"] <= last)
-    for day, boss in zip(reviews["日期"][unsigned], reviews.get("服务主任", pd.Series(dtype=object))[unsigned],
-                         strict=True):  # fmt: skip
+    unsigned = r["日期"].notna() & ~r["经理核阅"].eq(True).fillna(False) & ~r["经理核阅_bad"]
+    unsigned &= (r["日期"] >= first) & (r["日期"] <= last)
+    for day, boss in zip(r["日期"][unsigned], r["服务主任"][unsigned], strict=True):
         rows.append((day, MANAGER_UNSIGNED, boss if isinstance(boss, str) else "", "服务主任日报尚未经分公司经理核阅签章"))
 
     if not rows:
@@ -204,6 +216,45 @@ def report_chain(inp: JobInput) -> ResultTable:
     rank = frame["类型"].map({TECH_MISSING: 0, SUPERVISOR_MISSING: 1, TECH_UNREVIEWED: 2, MANAGER_UNSIGNED: 3})
     frame = frame.assign(_rank=rank).sort_values(["日期", "_rank", "人员"], ascending=[False, True, True], kind="stable")
     return CHAIN.result(frame.drop(columns="_rank").reset_index(drop=True), settings=inp.settings)
+
+
+def _chain_tables(inp: JobInput, sheet: str) -> list[Table]:
+    """This workbook's ``sheet`` and the same sheet of the folder's other worklog files, where they exist."""
+    tables = [inp.tables.get(sheet), *inp.lookups.siblings.get(sheet, [])]
+    return [t for t in tables if t is not None and t.found]
+
+
+def _lists_the_chain(inp: JobInput, tables: list[Table]) -> bool:
+    """Whether this workbook lists the chain: the one with the latest 日期 (ties: the last name), else this one."""
+    latest: dict[str, pd.Timestamp] = {}
+    for t in tables:
+        day = t.data["日期"].max()
+        if pd.notna(day):
+            latest[t.workbook] = max(latest.get(t.workbook, day), day)
+    if not latest:
+        return True
+    owner = max(latest, key=lambda name: (latest[name], name))
+    return owner == inp.workbook
+
+
+def _rows(tables: list[Table], columns: tuple[str, ...]) -> pd.DataFrame:
+    """The ``columns`` of all ``tables`` one under the other, each with ``<column>_bad`` (the cell could not be
+    read) and ``<column>_kept`` (the workbook has the column)."""
+    parts = []
+    for t in tables:
+        part = {}
+        for c in columns:
+            part[c] = t.data[c].to_numpy(dtype=object)
+            part[f"{c}_bad"] = np.asarray(t.bad[c], dtype=bool)
+            part[f"{c}_kept"] = np.full(len(t), c in t.columns)
+        parts.append(pd.DataFrame(part))
+    if not parts:
+        empty = {c: pd.Series(dtype=object) for c in columns}
+        empty |= {f"{c}_{flag}": pd.Series(dtype=bool) for c in columns for flag in ("bad", "kept")}
+        return pd.DataFrame(empty)
+    frame = pd.concat(parts, ignore_index=True)
+    frame["日期"] = pd.to_datetime(frame["日期"])
+    return frame
 
 
 def _reviewable_until(inp: JobInput, days: pd.DatetimeIndex) -> pd.Timestamp:

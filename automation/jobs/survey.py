@@ -33,11 +33,16 @@ def month_of(values: pd.Series) -> pd.Series:
     return values.dt.strftime("%Y-%m").where(values.notna(), None)
 
 
-def satisfaction_counts(survey: Table, month: str) -> tuple[int, int]:
-    """(satisfied, surveyed) among the survey rows dated in ``month`` ('yyyy-mm') with a readable 满意度."""
-    data = survey.data
-    inside = (month_of(data["调查日期"]) == month) & data["满意度"].isin(RATINGS)
-    return int((inside & data["满意度"].isin(SATISFIED)).sum()), int(inside.sum())
+def rated(survey: Table, first: pd.Timestamp, today: pd.Timestamp) -> pd.Series:
+    """Survey rows dated from ``first`` to ``today`` with a readable 满意度 (a date after today is COL004's)."""
+    asked = survey.data["调查日期"]
+    return (asked >= first) & (asked <= today) & survey.data["满意度"].isin(RATINGS)
+
+
+def satisfaction_counts(survey: Table, today: pd.Timestamp) -> tuple[int, int]:
+    """(satisfied, surveyed) of ``today``'s month up to ``today``: the 满意度 sheet's row of that month."""
+    inside = rated(survey, today.to_period("M").to_timestamp(), today)
+    return int((inside & survey.data["满意度"].isin(SATISFIED)).sum()), int(inside.sum())
 
 
 def satisfaction_sheet(inp: JobInput) -> ResultTable:
@@ -50,13 +55,14 @@ def satisfaction_sheet(inp: JobInput) -> ResultTable:
     done_month = month_of(done[(done >= first) & (done < inp.today + pd.Timedelta(days=1))])
     data = survey.data
     asked = data["调查日期"]
-    keep = (asked >= first) & (asked <= inp.today) & data["满意度"].isin(RATINGS)
-    rated = pd.DataFrame({"月份": month_of(asked[keep]), "满意度": data["满意度"][keep]})
-    months = sorted(set(done_month.dropna()) | set(rated["月份"].dropna()), reverse=True)
+    keep = rated(survey, first, inp.today)
+    answers = pd.DataFrame({"月份": month_of(asked[keep]), "满意度": data["满意度"][keep]})
+    months = sorted(set(done_month.dropna()) | set(answers["月份"].dropna()), reverse=True)
     if not months:
         return SATISFACTION.empty()
-    counts = rated.groupby(["月份", "满意度"]).size().unstack(fill_value=0).reindex(months, fill_value=0)
-    unhappy = keep & data["满意度"].isin(UNSATISFIED) & survey.blank["处理措施"]
+    counts = answers.groupby(["月份", "满意度"]).size().unstack(fill_value=0).reindex(months, fill_value=0)
+    # Only where 处理措施 is kept: without the column nobody was asked to record one (SUR004 is silent too).
+    unhappy = keep & data["满意度"].isin(UNSATISFIED) & survey.blank["处理措施"] & ("处理措施" in survey.columns)
     pending = month_of(asked[unhappy]).value_counts()
     frame = pd.DataFrame({"月份": months})
     frame["完成叫修"] = done_month.value_counts().reindex(months, fill_value=0).to_numpy(dtype=np.int64)

@@ -99,7 +99,7 @@ DEPENDS: dict[str, tuple[str, ...]] = {
     "demand": ("master",),
     "callins": ("master", "customers", "callins", "contracts", "items"),
     "items": ("master", "callins", "items"),
-    "worklog": ("master", "callins"),
+    "worklog": ("master", "callins", "items"),  # 日报缺失: who worked on calls and repaired items, which day
     "contracts": ("master", "customers", "contracts"),
 }
 HEAD_OFFICE_LOOKUPS = frozenset({"master", "customers"})
@@ -261,7 +261,7 @@ def facts_of(
                 facts.owed_days = int(days[owed].max())
             survey = loaded.tables.get(SURVEY_SHEET)
             if survey is not None and survey.found:
-                facts.satisfied, facts.surveyed = satisfaction_counts(survey, f"{as_of:%Y-%m}")
+                facts.satisfied, facts.surveyed = satisfaction_counts(survey, today)
         if register == "contracts" and CONTRACTS_SHEET in loaded.tables:
             facts.renewed, facts.renewal_decided = renewal_decisions(
                 loaded.tables[CONTRACTS_SHEET], today, notice_days
@@ -864,9 +864,23 @@ def collect_facts(
     # 1. workbooks whose own content (or settings, day, version) changed; 2. those whose lookups changed.
     changed = [e for e in entries if e.facts is None and not (keys.own_unchanged(e) and e.cached and e.cached.key)]
     in_workers(root, settings, as_of, now, changed)
-    _process_entries(deployment, [e for e in changed if e.facts is None], now)
-    stale = [e for e in entries if e.facts is None and e.cached is not None and e.cached.key != keys.full(e)]
-    _process_entries(deployment, stale, now)
+    # Folder by folder, the head office first: a branch's lookups are its own folder's and the head office's, so
+    # once a folder's changed workbooks are processed its other workbooks' keys are known; then the folder's
+    # workbooks are released, and memory holds one branch at a time (Deployment.release).
+    head_office = deployment.head_office.resolve()
+    folders: dict[Path, list[_Entry]] = {}
+    for entry in sorted(entries, key=lambda e: e.source.path.parent.resolve() != head_office):
+        folders.setdefault(entry.source.path.parent.resolve(), []).append(entry)
+    pending = {id(e) for e in changed}
+    for folder, group in folders.items():
+        for entry in group:
+            if entry.facts is None and id(entry) in pending:
+                entry.facts = process(deployment, entry.source.path, now)
+        for entry in group:
+            if entry.facts is None and entry.cached is not None and entry.cached.key != keys.full(entry):
+                entry.facts = process(deployment, entry.source.path, now)
+        if folder != head_office:
+            deployment.release(folder)
 
     for entry in entries:
         facts = entry.current
@@ -886,14 +900,6 @@ def collect_facts(
     cache.prune(e.rel for e in entries)
     cache.save_stats({e.rel: stats[e.rel] for e in entries if e.rel in stats})
     return [e.current for e in entries if e.current is not None]
-
-
-def _process_entries(deployment: Deployment, entries: list[_Entry], now: dt.datetime) -> None:
-    """Process ``entries`` folder by folder (:func:`process_folder_by_folder`) and keep their facts."""
-    ordered = sorted(entries, key=lambda e: str(e.source.path.parent))  # stable: a folder's entries together
-    for entry, facts in zip(ordered, process_folder_by_folder(deployment, [e.source.path for e in ordered], now),
-                            strict=True):  # fmt: skip
-        entry.facts = facts
 
 
 def facts_of_reports(

@@ -26,6 +26,7 @@ CONTRACT_LOOKUP = ("合同编号", "客户代码", "开始日期", "到期日期
 # What call-in rules look up in the branch's equipment file (保养合同/客户设备): whose machine, under warranty until
 # when, under which contract.
 EQUIPMENT_LOOKUP = ("出厂编号", "客户代码", "商品型号", "保修截止日期", "保养合同编号")
+CONTRACT_UNREADABLE = "_合同编号无法读取"  # beside EQUIPMENT_LOOKUP: the 保养合同编号 cell holds what could not be read
 # What the worklog's report chain looks up in the branch's call-ins (who worked on a call, and when) and workshop.
 CALL_WORK_LOOKUP = ("登记号", "派工技术员", "到达时间", "完成时间")
 REPAIR_WORK_LOOKUP = ("登记号", "收据号", "维修技术员", "修妥日期")
@@ -39,7 +40,7 @@ class Lookups:
     units: frozenset[str] = frozenset()  # the head office and every branch folder
     customers: Mapping[str, str] | None = None  # 客户代码 -> 客户名称
     contracts: pd.DataFrame | None = None  # this branch: the columns of CONTRACT_LOOKUP
-    equipment: pd.DataFrame | None = None  # this branch: EQUIPMENT_LOOKUP; None where no 客户设备 sheet is kept
+    equipment: pd.DataFrame | None = None  # EQUIPMENT_LOOKUP and CONTRACT_UNREADABLE; None: no 客户设备 sheet kept
     callin_ids: frozenset[str] | None = None  # this branch's 登记号 (every call-in file of the folder)
     call_work: pd.DataFrame | None = None  # this branch's calls: CALL_WORK_LOOKUP
     repair_work: pd.DataFrame | None = None  # this branch's workshop items: REPAIR_WORK_LOOKUP

@@ -14,7 +14,7 @@ from ...problems import Problem
 from ...registers.callins import CASH, UNSATISFIED
 from ...registers.model import normalise_choice
 from ...xlsx.table import Table
-from ..context import Context, blank, filled, yes
+from ..context import CONTRACT_UNREADABLE, Context, blank, filled, yes
 from .common import check_customer_codes, check_staff, empty_lookup, missing_lookup, required_when
 
 SHEET = "叫修登记"
@@ -211,7 +211,9 @@ def machine(ctx: Context) -> Iterable[Problem]:
     yield from ctx.flag("CAL023", t, unknown, "出厂编号")
     found = has & ~unknown
     owner = serial.map(known["客户代码"])
-    other = found & filled(t, "客户代码") & (owner.to_numpy(dtype=object) != d["客户代码"].to_numpy(dtype=object))
+    # A machine of a walk-in customer has no 客户代码 in the file: nobody else's, so it is not judged as such.
+    owned = owner.notna().to_numpy(dtype=bool)
+    other = found & owned & filled(t, "客户代码") & (owner.to_numpy(dtype=object) != d["客户代码"].to_numpy(dtype=object))
     yield from ctx.flag("CAL024", t, other, "出厂编号", owner=owner.tolist())
     mine = found & ~other
     category = d["服务类别"]
@@ -224,7 +226,9 @@ def machine(ctx: Context) -> Iterable[Problem]:
     # Which contract a machine is under is the equipment file's to say (EQP002–EQP004); a call names the contract
     # in force when it came in, which after a renewal is not the one the file lists now, so only a machine under no
     # contract at all is a mistake here.
-    uncovered = serial.map(known["保养合同编号"]).isna().to_numpy(dtype=bool)
+    # A 保养合同编号 that could not be read (its own problem in 客户设备) is not taken for "no contract".
+    unreadable = serial.map(known[CONTRACT_UNREADABLE].astype(object)).eq(True).to_numpy(dtype=bool)
+    uncovered = serial.map(known["保养合同编号"]).isna().to_numpy(dtype=bool) & ~unreadable
     b = category.eq("B").fillna(False).to_numpy(dtype=bool)
     yield from ctx.flag("CAL025", t, mine & b & uncovered, "出厂编号")
 
@@ -238,13 +242,17 @@ def survey(ctx: Context) -> Iterable[Problem]:
     s = ctx.tables.get(SURVEY)
     if s is None or not len(s):
         return
-    calls = ctx.table(SHEET).data.dropna(subset=["登记号"]).drop_duplicates("登记号").set_index("登记号")
+    table = ctx.table(SHEET)
+    # A call whose 完成时间 could not be read (TYP002 there) is not taken for open: its completion is unknown.
+    calls = table.data[~table.bad["完成时间"]].dropna(subset=["登记号"]).drop_duplicates("登记号").set_index("登记号")
+    unknown_done = set(table.data["登记号"][table.bad["完成时间"]].dropna().tolist())
     number = s.data["登记号"]
     has = filled(s, "登记号")
     here = number.isin(list(calls.index)).to_numpy(dtype=bool)
+    completion_unreadable = number.isin(list(unknown_done)).to_numpy(dtype=bool)
     # A call of last year's file beside this one (叫修登记簿-2025.xlsx) is known but its completion is not judged.
     elsewhere = number.isin(list(ctx.lookups.callin_ids or ())).to_numpy(dtype=bool) & ~here
-    yield from ctx.flag("SUR001", s, has & ~here & ~elsewhere, "登记号")
+    yield from ctx.flag("SUR001", s, has & ~here & ~elsewhere & ~completion_unreadable, "登记号")
     # Series.map with an empty datetime mapper raises (pandas casts the empty mapper to float): no calls, no times.
     done = (pd.to_datetime(number.map(calls["完成时间"])) if len(calls)
             else pd.Series(pd.NaT, index=number.index, dtype="datetime64[ns]"))

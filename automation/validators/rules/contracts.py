@@ -106,7 +106,10 @@ def equipment(ctx: Context) -> Iterable[Problem]:
     unknown = has & ~numbers.isin(list(known.index)).to_numpy(dtype=bool)
     yield from ctx.flag("EQP002", t, unknown, "保养合同编号")
     owner = numbers.map(known["客户代码"])
-    other = has & ~unknown & filled(t, "客户代码") & (owner.to_numpy(dtype=object) != d["客户代码"].to_numpy(dtype=object))
+    # A contract whose 客户代码 is blank or unreadable has its own problem there; it is not judged as another's.
+    owned = owner.notna().to_numpy(dtype=bool)
+    other = has & ~unknown & owned & filled(t, "客户代码") & (
+        owner.to_numpy(dtype=object) != d["客户代码"].to_numpy(dtype=object))
     yield from ctx.flag("EQP003", t, other, "保养合同编号", owner=owner.tolist())
     listed = numbers.map(known["商品型号"])
     uncovered = np.array(

@@ -138,7 +138,7 @@ def approver_post(ctx: Context, t: Table) -> list[Problem]:
     index = staff_index(staff)
     posts = staff["岗位"].tolist()
     actual = [posts[index[v]] if isinstance(v, str) and v in index else None for v in t.data["认定审批人"].tolist()]
-    wrong = np.array([p is not None and p != APPROVER_POST for p in actual], dtype=bool)
+    wrong = np.array([isinstance(p, str) and p != APPROVER_POST for p in actual], dtype=bool)
     return ctx.flag("NEW011", t, wrong, "认定审批人", post=actual)
 
 
