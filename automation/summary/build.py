@@ -46,7 +46,6 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -69,9 +68,7 @@ from ..xlsx.sheet_xml import (
 )
 from ..xlsx.sheet_xml import banner as sheet_banner
 from .charts import CellLink, CellRule, Chart, Dashboard, ExtraRow, Series, column_pixels, range_ref
-
-if TYPE_CHECKING:
-    from .collect import WorkbookFacts
+from .facts import WorkbookFacts, WorkbookRows
 
 OVERVIEW, DAILY, LATE, OVERDUE, RENEWALS, PRIORITY, PROBLEMS, STATUS = (
     "总览", "服务日报汇总", "超时明细", "逾期维修", "续约提醒", "次日优先派工", "校验问题", "数据状态"
@@ -191,17 +188,6 @@ DETAILS = {
     )
 }  # fmt: skip
 DAILY_SORT_COLUMN = 1  # 日期, newest first across branches
-
-
-@dataclass
-class WorkbookRows:
-    """The rows one workbook contributes to the detail sheets, and the figures 总览 needs besides counts."""
-
-    sheets: dict[str, list[list[object]]]
-    fills: dict[str, list[str | None]]
-    arrived: int = 0  # the month's calls that arrived (按时 or 超时)
-    on_time: int = 0
-    in_repair: int = 0  # rows of 在修商品
 
 
 # ----------------------------------------------------------------------------------------- one workbook
