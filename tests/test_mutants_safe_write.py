@@ -9,6 +9,7 @@ import datetime as dt
 import errno
 import hashlib
 import os
+import re
 import socket
 import stat
 import subprocess
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from automation.xlsx import safe_write
+from automation.xlsx import safe_write, swap
 from automation.xlsx.safe_write import (
     LEFTOVER_AGE,
     RETRYABLE,
@@ -29,7 +30,12 @@ from automation.xlsx.safe_write import (
     io_error,
     io_error_code,
     is_temp_file,
+    keep_in_history,
+    leftover_workbook_name,
     recover_leftover,
+    safe_replace,
+    temp_path,
+    write_file_atomically,
 )
 
 BOOK = Path("服务中心") / "叫修登记簿.xlsx"
@@ -170,3 +176,551 @@ def test_a_captured_leftover_without_its_folder_goes_to_history_under_its_time(t
     kept = recover_leftover(leftover, tmp_path / "history")
     assert kept == tmp_path / "history" / "叫修登记簿.20260301-080000-000000.xlsx"
     assert kept.exists() and not leftover.exists()
+
+
+# --- temporary names, files the product owns, history folders -----------------------------------------------------
+
+
+@pytest.fixture
+def umask_022():
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+def test_temporary_names_say_which_process_made_them_and_for_which_workbook(tmp_path: Path) -> None:
+    book = tmp_path / "服务中心" / "叫修登记簿.xlsx"
+    book.parent.mkdir()
+    book.write_bytes(b"x")
+    ours = rf"{HOST}-{os.getpid()}-[0-9a-f]{{8}}-叫修登记簿\.xlsx"
+    new = temp_path(book, tmp_path / "history")
+    assert new.parent == tmp_path / "history" and re.fullmatch(rf"\.~tmp-{ours}", new.name)
+    captured = temp_path(book, tmp_path / "history", captured=True)
+    assert re.fullmatch(rf"\.~tmp-was-{ours}", captured.name)
+    a_file = tmp_path / "not a folder"
+    a_file.write_bytes(b"")
+    beside = temp_path(book, a_file / "history")  # no history folder can be made there: beside the workbook
+    assert beside.parent == book.parent and re.fullmatch(rf"\.~automation-{ours}\.tmp", beside.name)
+    for path in (new, captured, beside):
+        assert is_temp_file(path) and leftover_workbook_name(path) == "叫修登记簿.xlsx"
+    assert leftover_workbook_name(Path(".~tmp-0123abcd-叫修登记簿.xlsx")) == "叫修登记簿.xlsx"  # no host and pid
+    assert leftover_workbook_name(book) is None
+
+
+def test_a_file_the_product_owns_is_put_in_place_whole_or_not_at_all(tmp_path: Path, umask_022) -> None:
+    target = tmp_path / "汇总.xlsx"
+    work = tmp_path / ".automation" / "tmp"
+    target.write_bytes(b"old summary")
+    assert write_file_atomically(target, b"new summary", work) is True
+    assert target.read_bytes() == b"new summary" and stat.S_IMODE(target.stat().st_mode) == 0o644
+    assert write_file_atomically(target, b"not wanted", work, ready=lambda: False) is False
+    assert target.read_bytes() == b"new summary"
+    assert write_file_atomically(target, b"newest", work, ready=lambda: True) is True
+    assert target.read_bytes() == b"newest"
+    assert list(work.iterdir()) == [] and sorted(p.name for p in tmp_path.iterdir()) == [".automation", "汇总.xlsx"]
+
+
+def test_a_durable_write_never_writes_over_an_existing_file(tmp_path: Path) -> None:
+    taken = tmp_path / "叫修登记簿.20260301-080000-000000.xlsx"
+    taken.write_bytes(b"a history copy")
+    with pytest.raises(FileExistsError):
+        safe_write._write_durably(taken, b"other bytes", 0o644)
+    assert taken.read_bytes() == b"a history copy"
+
+
+def test_prune_history_keeps_none_when_asked_and_refuses_a_negative_count(tmp_path: Path) -> None:
+    for day in (1, 2):
+        (tmp_path / f"叫修登记簿.2026030{day}-080000-000000.xlsx").write_bytes(b"x")
+    odd = tmp_path / "叫修登记簿.20260303-080000-000000.xlsx"
+    odd.mkdir()  # a folder with a copy's name cannot be removed as a file: left alone, no error
+    safe_write.prune_history(tmp_path, "叫修登记簿", ".xlsx", 0)
+    assert [p.name for p in tmp_path.iterdir()] == [odd.name]
+    with pytest.raises(ValueError, match=r"^keep must be >= 0$"):
+        safe_write.prune_history(tmp_path, "叫修登记簿", ".xlsx", -1)
+
+
+def test_keep_in_history_makes_missing_folders(tmp_path: Path) -> None:
+    version = tmp_path / "replaced.xlsx"
+    version.write_bytes(b"replaced")
+    history = tmp_path / ".automation" / "history" / "服务中心"
+    kept = keep_in_history(version, tmp_path / "叫修登记簿.xlsx", history, dt.datetime(2026, 3, 1, 8, 0, 0))
+    assert kept == history / "叫修登记簿.20260301-080000-000000.xlsx"
+    assert kept.read_bytes() == b"replaced" and not version.exists()
+
+
+def test_keep_in_history_across_file_systems_copies_then_removes(tmp_path: Path, monkeypatch, umask_022) -> None:
+    version = tmp_path / "replaced.xlsx"
+    version.write_bytes(b"replaced")
+    version.chmod(0o600)
+    history = tmp_path / "history"
+    real_rename = os.rename
+
+    def other_device(a, b) -> None:
+        if Path(b).parent == history:
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+        real_rename(a, b)
+
+    monkeypatch.setattr(os, "rename", other_device)
+    kept = keep_in_history(version, tmp_path / "叫修登记簿.xlsx", history, dt.datetime(2026, 3, 1, 8, 0, 0))
+    assert kept == history / "叫修登记簿.20260301-080000-000000.xlsx"
+    assert kept.read_bytes() == b"replaced" and stat.S_IMODE(kept.stat().st_mode) == 0o644
+    assert not version.exists()
+
+    def denied(a, b) -> None:
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(os, "rename", denied)  # any other failure is the caller's to report
+    version.write_bytes(b"again")
+    with pytest.raises(PermissionError):
+        keep_in_history(version, tmp_path / "叫修登记簿.xlsx", history)
+    assert version.read_bytes() == b"again"
+
+
+def test_a_leftover_whose_name_was_taken_meanwhile_goes_to_history(tmp_path: Path) -> None:
+    folder = tmp_path / "服务中心"
+    folder.mkdir()
+    (folder / "叫修登记簿.xlsx").write_bytes(b"saved since")  # staff made a new one meanwhile
+    (tmp_path / "history").mkdir()
+    leftover = a_workbook(tmp_path / "history" / f".~tmp-was-{HOST}-{dead_pid()}-0123abcd-叫修登记簿.xlsx")
+    kept = recover_leftover(leftover, tmp_path / "history", folder)
+    assert kept is not None and kept.parent == tmp_path / "history" and kept.name.startswith("叫修登记簿.")
+    assert (folder / "叫修登记簿.xlsx").read_bytes() == b"saved since"
+    assert not leftover.exists()
+
+
+def test_a_leftover_that_cannot_reach_history_is_not_an_error_and_is_kept(tmp_path: Path) -> None:
+    """A complete workbook (perhaps the version a write-back had just replaced) is never removed: when the history
+    folder cannot be made it stays where it is, for the next recovery."""
+    leftover = a_workbook(tmp_path / f".~tmp-{HOST}-{dead_pid()}-0123abcd-叫修登记簿.xlsx")
+    data = leftover.read_bytes()
+    a_file = tmp_path / "not a folder"
+    a_file.write_bytes(b"")
+    assert recover_leftover(leftover, a_file / "history") is None
+    assert leftover.read_bytes() == data
+
+
+def test_a_process_of_another_user_counts_as_alive() -> None:
+    assert safe_write._alive(1)  # init: alive, whether or not this user may signal it
+
+
+# --- safe_replace: outcomes, counted attempts, and what each one says -----------------------------------------------
+
+ORIGINAL = b"PK\x03\x04 original workbook bytes"
+BOOK_NAME = "叫修登记簿.xlsx"
+
+
+@pytest.fixture
+def book(tmp_path: Path) -> Path:
+    path = tmp_path / "服务中心" / BOOK_NAME
+    path.parent.mkdir()
+    path.write_bytes(ORIGINAL)
+    return path
+
+
+@pytest.fixture
+def history(tmp_path: Path) -> Path:
+    return tmp_path / ".automation" / "history" / "服务中心"
+
+
+@pytest.fixture
+def windows_like(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows' way: the new version is swapped in, and a denied replace is tried again at once."""
+    monkeypatch.setattr(safe_write, "_REPLACE_DELAYS", (0.0, 0.0, 0.0))
+    monkeypatch.setattr(safe_write, "_RETRY_DENIED", True)
+    monkeypatch.setattr(safe_write, "_PLACE", safe_write._exchange)
+
+
+@pytest.fixture
+def no_exchange(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file system that can neither exchange nor rename without replacing: check-then-rename."""
+    def unsupported(a: Path, b: Path) -> None:
+        raise swap.ExchangeUnsupported(errno.EINVAL, "Invalid argument")
+
+    monkeypatch.setattr(swap, "exchange", unsupported)
+    monkeypatch.setattr(swap, "supports_no_replace", lambda folder, scratch=None: False)
+
+
+def add_results(data: bytes) -> bytes:
+    return data + b"+results"
+
+
+def copies(history: Path) -> list[bytes]:
+    return sorted(p.read_bytes() for p in history.iterdir() if not is_temp_file(p)) if history.exists() else []
+
+
+def temporaries(history: Path) -> list[str]:
+    return [p.name for p in history.iterdir() if is_temp_file(p)] if history.exists() else []
+
+
+def open_in_excel(book: Path) -> None:
+    book.with_name(f"~${book.name}").write_bytes(b"")  # a lock file that does not say who
+
+
+def excel_save(book: Path, data: bytes) -> None:
+    tmp = book.with_name("~WRL0001.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, book)
+
+
+def test_bad_arguments_are_refused_and_one_history_copy_is_allowed(book: Path, history: Path) -> None:
+    for bad in ({"max_attempts": 0}, {"history_keep": 0}):
+        with pytest.raises(ValueError, match=r"^max_attempts and history_keep must be >= 1$"):
+            safe_replace(book, add_results, history_dir=history, **bad)
+    for _ in range(2):
+        assert safe_replace(book, add_results, history_dir=history, history_keep=1).written
+    assert copies(history) == [ORIGINAL + b"+results"]
+
+
+def test_twenty_history_copies_are_kept_by_default(book: Path, history: Path) -> None:
+    for _ in range(21):
+        assert safe_replace(book, add_results, history_dir=history).written
+    assert len(copies(history)) == 20 and ORIGINAL not in copies(history)
+
+
+def test_by_default_a_workbook_saved_on_every_try_is_given_up_after_five(book: Path, history: Path) -> None:
+    saves = iter(range(100))
+
+    def saved_meanwhile(data: bytes) -> bytes:
+        book.write_bytes(b"save %d" % next(saves))
+        return add_results(data)
+
+    outcome = safe_replace(book, saved_meanwhile, history_dir=history)
+    assert (outcome.written, outcome.code, outcome.attempts) == (False, "changed", 5)
+    assert outcome.reason == "文件在处理期间被反复修改（已尝试 5 次），本次未写入，下次保存后重试"
+    assert outcome.reason_en == ("The file kept changing while being processed (5 tries); not written, "
+                                 "will retry after the next save")
+    assert book.read_bytes() == b"save 4"
+
+
+def test_a_workbook_gone_after_the_last_try_is_reported_by_name(book: Path, history: Path, monkeypatch) -> None:
+    monkeypatch.setattr(safe_write, "_PLACE", safe_write._capture_and_place)
+    monkeypatch.setattr(safe_write, "before_swap", lambda p: p.unlink())  # deleted in the last instant
+    with pytest.raises(WriteBackError) as caught:
+        safe_replace(book, add_results, history_dir=history, max_attempts=1)
+    assert caught.value.code == "vanished"
+    assert str(caught.value) == "文件 叫修登记簿.xlsx 已不存在（被移动或删除），未写入"
+    assert caught.value.message_en == "叫修登记簿.xlsx no longer exists (moved or deleted); nothing written"
+    assert not book.exists()
+
+
+def test_nothing_to_write_on_the_second_try_counts_two(book: Path, history: Path) -> None:
+    seen: list[bytes] = []
+
+    def transform(data: bytes) -> bytes:
+        seen.append(data)
+        if len(seen) == 1:
+            book.write_bytes(b"their save")
+            return add_results(data)
+        return data  # their save already holds the results
+
+    outcome = safe_replace(book, transform, history_dir=history)
+    assert (outcome.written, outcome.code, outcome.attempts) == (False, "noop", 2)
+
+
+def test_a_lock_is_reported_with_the_try_it_was_seen_on(book: Path, history: Path) -> None:
+    open_in_excel(book)
+    outcome = safe_replace(book, add_results, history_dir=history)
+    assert (outcome.code, outcome.attempts) == ("locked", 1)
+    book.with_name(f"~${book.name}").unlink()
+
+    def opened_while_computing(data: bytes) -> bytes:
+        open_in_excel(book)
+        return add_results(data)
+
+    outcome = safe_replace(book, opened_while_computing, history_dir=history)
+    assert (outcome.code, outcome.attempts) == ("locked", 1)
+    assert book.read_bytes() == ORIGINAL and copies(history) == []
+    book.with_name(f"~${book.name}").unlink()
+    seen: list[bytes] = []
+
+    def saved_then_opened(data: bytes) -> bytes:
+        seen.append(data)
+        if len(seen) == 1:
+            book.write_bytes(b"their save")
+        else:
+            open_in_excel(book)
+        return add_results(data)
+
+    outcome = safe_replace(book, saved_then_opened, history_dir=history)
+    assert (outcome.code, outcome.attempts) == ("locked", 2)
+
+
+def test_a_lock_older_than_twelve_hours_is_called_stale_by_default(book: Path, history: Path) -> None:
+    lock = book.with_name(f"~${book.name}")
+    lock.write_bytes(b"")
+    for hours, stale in ((11.5, False), (12.5, True)):
+        old = dt.datetime.now().timestamp() - hours * 3600
+        os.utime(lock, (old, old))
+        outcome = safe_replace(book, add_results, history_dir=history)
+        assert outcome.code == "locked"
+        assert ("可能是程序异常退出后遗留" in outcome.reason) is stale
+        assert ("probably left by a program that crashed" in outcome.reason_en) is stale
+        if stale:  # the command that clears it names the workbook
+            assert f'automation unlock "{book}"' in outcome.reason and f'automation unlock "{book}"' in outcome.reason_en
+
+
+def test_a_register_made_read_only_meanwhile_is_reported_on_the_next_try(book: Path, history: Path) -> None:
+    def saved_read_only(data: bytes) -> bytes:
+        book.write_bytes(b"their save")
+        book.chmod(0o444)
+        return add_results(data)
+
+    outcome = safe_replace(book, saved_read_only, history_dir=history)
+    assert (outcome.written, outcome.code, outcome.attempts) == (False, "read_only", 2)
+    assert outcome.reason == "文件为只读，未写入结果表（取消只读后自动写入）"
+    assert outcome.reason_en == "The file is read-only; results not written (written once it is writable)"
+    book.chmod(0o644)
+
+
+def test_a_register_writable_only_by_its_group_is_written_when_we_may_write_it(book: Path, history: Path) -> None:
+    book.chmod(0o464)
+    outcome = safe_replace(book, add_results, history_dir=history)
+    assert outcome.code == ("written" if os.access(book, os.W_OK) else "read_only")
+
+
+@pytest.mark.only_on("linux", "darwin", "freebsd")  # POSIX owners
+def test_the_owner_message_names_the_owner(book: Path, history: Path, monkeypatch) -> None:
+    real_stat = os.stat
+
+    def owned_by_4321(path, *args, **kwargs):
+        st = real_stat(path, *args, **kwargs)
+        if Path(path) == book:
+            return os.stat_result((st.st_mode, st.st_ino, st.st_dev, st.st_nlink, 4321, st.st_gid, st.st_size,
+                                   st.st_atime, st.st_mtime, st.st_ctime))
+        return st
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "stat", owned_by_4321)
+    monkeypatch.setattr(os, "chown", refuse)
+    outcome = safe_replace(book, add_results, history_dir=history)
+    monkeypatch.undo()
+    import pwd
+
+    try:
+        owner = pwd.getpwuid(4321).pw_name  # a machine may have such a user
+    except KeyError:
+        owner = "4321"  # no name: the number
+    assert (outcome.written, outcome.code, outcome.attempts) == (False, "owner", 1)
+    assert outcome.reason == (f"文件属于用户 {owner}，以监视程序的用户写入会改变文件所有者，未写入；请以该用户或管理员身份运行")
+    assert outcome.reason_en == (f"The file belongs to user {owner}; writing it as the watcher's user would change "
+                                 "its owner, so it was not written; run the watcher as that user or as administrator")
+    assert book.read_bytes() == ORIGINAL and temporaries(history) == []
+
+
+# --- the moment of the replace ---------------------------------------------------------------------------------------
+
+
+def test_the_no_replace_probe_uses_temporary_names_in_the_history_folder(book: Path, history: Path,
+                                                                        monkeypatch) -> None:
+    monkeypatch.setattr(swap, "_NO_REPLACE_BY_DEVICE", {})  # not probed yet on this file system
+    real_move = swap.move_no_replace
+    moved: list[Path] = []
+
+    def spy(a: Path, b: Path) -> None:
+        moved.append(Path(a))
+        real_move(a, b)
+
+    monkeypatch.setattr(swap, "move_no_replace", spy)
+    monkeypatch.setattr(safe_write, "_PLACE", safe_write._capture_and_place)
+    assert safe_replace(book, add_results, history_dir=history).written
+    assert len(moved) == 2  # the probe, then the new version onto the name
+    assert all(p.parent == history and is_temp_file(p) for p in moved)
+    assert temporaries(history) == [] and book.read_bytes() == ORIGINAL + b"+results"
+
+
+def test_exchange_a_lock_appearing_right_before_the_swap_is_reported_at_once(book: Path, history: Path,
+                                                                            monkeypatch, windows_like) -> None:
+    monkeypatch.setattr(safe_write, "before_swap", open_in_excel)
+    outcome = safe_replace(book, add_results, history_dir=history)
+    assert (outcome.code, outcome.attempts) == ("locked", 1)
+    assert book.read_bytes() == ORIGINAL and copies(history) == [] and temporaries(history) == []
+
+
+def test_exchange_a_lock_appearing_while_the_swap_is_denied_stops_it(book: Path, history: Path, monkeypatch,
+                                                                      windows_like) -> None:
+    def denied_and_opened(a: Path, b: Path) -> None:
+        open_in_excel(book)
+        raise PermissionError(errno.EACCES, "Access is denied")
+
+    monkeypatch.setattr(swap, "exchange", denied_and_opened)
+    outcome = safe_replace(book, add_results, history_dir=history)
+    assert (outcome.code, outcome.attempts) == ("locked", 1)
+    assert "文件正被 未知用户 打开" in outcome.reason
+    assert book.read_bytes() == ORIGINAL and copies(history) == [] and temporaries(history) == []
+
+
+def test_exchange_denied_every_time_is_busy_because_of_the_denial(book: Path, history: Path, monkeypatch,
+                                                                  windows_like) -> None:
+    def denied(a: Path, b: Path) -> None:
+        raise PermissionError(errno.EACCES, "Access is denied")
+
+    monkeypatch.setattr(swap, "exchange", denied)
+    with pytest.raises(WriteBackError) as caught:
+        safe_replace(book, add_results, history_dir=history)
+    assert caught.value.code == "busy" and isinstance(caught.value.__cause__, PermissionError)
+    assert book.read_bytes() == ORIGINAL and temporaries(history) == []
+
+
+def test_exchange_give_back_that_fails_keeps_their_save(book: Path, history: Path, monkeypatch,
+                                                        windows_like) -> None:
+    real_exchange = swap.exchange
+    calls = iter(range(100))
+
+    def racing(a: Path, b: Path) -> None:
+        if next(calls) == 0:
+            excel_save(book, b"their save")  # lands before the swap: ours must go back
+            real_exchange(a, b)
+        else:
+            raise OSError(errno.EIO, "Input/output error")  # the share drops while giving back
+
+    monkeypatch.setattr(swap, "exchange", racing)
+    with pytest.raises(WriteBackError) as caught:
+        safe_replace(book, add_results, history_dir=history)
+    assert caught.value.code == "share"
+    assert copies(history) == [b"their save"] and temporaries(history) == []
+
+
+def test_exchange_give_back_onto_a_name_being_saved_keeps_both_saves(book: Path, history: Path, monkeypatch,
+                                                                     windows_like) -> None:
+    real_exchange = swap.exchange
+    calls = iter(range(100))
+
+    def racing(a: Path, b: Path) -> None:
+        n = next(calls)
+        if n == 0:
+            excel_save(book, b"save 1")  # lands before the swap: ours must go back
+            real_exchange(a, b)
+        elif n == 1:  # giving back: a second save has just taken our file off the name
+            aside = book.with_name("~WRL0002.tmp")
+            os.rename(book, aside)
+            try:
+                real_exchange(a, b)
+            finally:
+                aside.write_bytes(b"save 2")
+                os.replace(aside, book)
+        else:
+            real_exchange(a, b)
+
+    monkeypatch.setattr(swap, "exchange", racing)
+    outcome = safe_replace(book, add_results, history_dir=history)
+    assert outcome.written and book.read_bytes() == b"save 2+results"
+    assert copies(history) == [b"save 1", b"save 2"] and temporaries(history) == []
+
+
+def test_capture_a_put_back_without_no_replace_rename_uses_the_plain_rename(book: Path, history: Path,
+                                                                            monkeypatch) -> None:
+    monkeypatch.setattr(safe_write, "_PLACE", safe_write._capture_and_place)
+    monkeypatch.setattr(safe_write, "before_swap", open_in_excel)
+    real_move = swap.move_no_replace
+
+    def refused_onto_the_workbook(a: Path, b: Path) -> None:
+        if Path(b) == book:
+            raise OSError(errno.ENOTSUP, "Operation not supported")
+        real_move(a, b)
+
+    monkeypatch.setattr(swap, "move_no_replace", refused_onto_the_workbook)
+    outcome = safe_replace(book, add_results, history_dir=history)
+    assert outcome.code == "locked"
+    assert book.read_bytes() == ORIGINAL and copies(history) == [] and temporaries(history) == []
+
+
+def test_capture_a_put_back_onto_a_name_saved_meanwhile_keeps_the_captured_version(book: Path, history: Path,
+                                                                                   monkeypatch) -> None:
+    monkeypatch.setattr(safe_write, "_PLACE", safe_write._capture_and_place)
+    monkeypatch.setattr(safe_write, "before_swap", open_in_excel)
+    real_move = swap.move_no_replace
+
+    def saved_then_refused(a: Path, b: Path) -> None:
+        if Path(b) == book:
+            excel_save(book, b"their save")
+            raise OSError(errno.ENOTSUP, "Operation not supported")
+        real_move(a, b)
+
+    monkeypatch.setattr(swap, "move_no_replace", saved_then_refused)
+    outcome = safe_replace(book, add_results, history_dir=history)
+    assert outcome.code == "locked"
+    assert book.read_bytes() == b"their save" and copies(history) == [ORIGINAL] and temporaries(history) == []
+
+
+def test_capture_a_failing_placement_puts_the_workbook_back(book: Path, history: Path, monkeypatch) -> None:
+    monkeypatch.setattr(safe_write, "_PLACE", safe_write._capture_and_place)
+    real_move = swap.move_no_replace
+
+    def new_version_refused(a: Path, b: Path) -> None:
+        if Path(b) == book and "was-" not in Path(a).name:
+            raise OSError(errno.EIO, "Input/output error")
+        real_move(a, b)
+
+    monkeypatch.setattr(swap, "move_no_replace", new_version_refused)
+    with pytest.raises(WriteBackError) as caught:
+        safe_replace(book, add_results, history_dir=history)
+    assert caught.value.code == "share"
+    assert book.read_bytes() == ORIGINAL and copies(history) == [] and temporaries(history) == []
+
+
+# --- check-then-rename, where nothing better exists -----------------------------------------------------------------
+
+
+def test_check_then_rename_a_deleted_workbook_is_not_recreated(book: Path, history: Path, monkeypatch,
+                                                              no_exchange) -> None:
+    monkeypatch.setattr(safe_write, "before_swap", lambda p: p.unlink())
+    with pytest.raises(WriteBackError) as caught:
+        safe_replace(book, add_results, history_dir=history)
+    assert caught.value.code == "vanished"
+    assert not book.exists() and copies(history) == [] and temporaries(history) == []
+
+
+def test_check_then_rename_sees_a_save_of_the_same_size_and_time(book: Path, history: Path, no_exchange) -> None:
+    seen: list[bytes] = []
+
+    def transform(data: bytes) -> bytes:
+        seen.append(data)
+        if len(seen) == 1:
+            st = book.stat()
+            book.write_bytes(ORIGINAL.upper())
+            os.utime(book, ns=(st.st_atime_ns, st.st_mtime_ns))
+        return add_results(data)
+
+    outcome = safe_replace(book, transform, history_dir=history)
+    assert outcome.written and outcome.attempts == 2
+    assert book.read_bytes() == ORIGINAL.upper() + b"+results" and copies(history) == [ORIGINAL.upper()]
+
+
+def test_check_then_rename_a_lock_appearing_right_before_is_reported(book: Path, history: Path, monkeypatch,
+                                                                    no_exchange) -> None:
+    monkeypatch.setattr(safe_write, "before_swap", open_in_excel)
+    outcome = safe_replace(book, add_results, history_dir=history)
+    assert (outcome.code, outcome.attempts) == ("locked", 1)
+    assert book.read_bytes() == ORIGINAL and copies(history) == [] and temporaries(history) == []
+
+
+def deny_replace(monkeypatch: pytest.MonkeyPatch, book: Path, times: int) -> None:
+    real_replace = os.replace
+    left = iter(range(times))
+
+    def held_for_a_moment(a, b) -> None:
+        if Path(b) == book and next(left, None) is not None:
+            raise PermissionError(errno.EACCES, "Access is denied")
+        real_replace(a, b)
+
+    monkeypatch.setattr(os, "replace", held_for_a_moment)
+
+
+def test_check_then_rename_tries_again_while_the_file_is_held(book: Path, history: Path, monkeypatch,
+                                                              no_exchange, windows_like) -> None:
+    deny_replace(monkeypatch, book, 2)
+    outcome = safe_replace(book, add_results, history_dir=history)
+    assert outcome.written and outcome.attempts == 1 and book.read_bytes() == ORIGINAL + b"+results"
+    assert copies(history) == [ORIGINAL]
+
+
+def test_check_then_rename_held_every_time_is_busy(book: Path, history: Path, monkeypatch, no_exchange,
+                                                   windows_like) -> None:
+    deny_replace(monkeypatch, book, 100)
+    with pytest.raises(WriteBackError) as caught:
+        safe_replace(book, add_results, history_dir=history)
+    assert caught.value.code == "busy" and isinstance(caught.value.__cause__, PermissionError)
+    assert str(caught.value) == "文件 叫修登记簿.xlsx 正被其他程序占用，多次重试后仍无法替换（原文件未改动）；稍后自动重试"
+    assert book.read_bytes() == ORIGINAL and temporaries(history) == []

@@ -395,8 +395,9 @@ def _complete_zip(path: Path) -> bool:
 def recover_leftover(path: Path, history_dir: Path, workbook_folder: Path | None = None) -> Path | None:
     """A temporary file left by a killed process. A workbook taken off its name by a replace that was killed before
     the new version took the name goes back to its name (``workbook_folder``), if that is still empty; any other
-    complete workbook is kept as a history copy (it may be the version a write-back had just replaced); anything
-    else is removed. Returns where the file went, if it was kept."""
+    complete workbook is kept as a history copy (it may be the version a write-back had just replaced), or, when it
+    cannot be (history folder not writable), left where it is for the next recovery: a complete workbook is never
+    removed. Anything else is removed. Returns where the file went, if it was moved."""
     match = _TEMP_NAME.fullmatch(path.name)
     if match and _complete_zip(path):
         name = match["name"]
@@ -407,6 +408,7 @@ def recover_leftover(path: Path, history_dir: Path, workbook_folder: Path | None
         with contextlib.suppress(OSError):
             when = datetime.fromtimestamp(path.stat().st_mtime)
             return keep_in_history(path, path.with_name(name), history_dir, when)
+        return None
     _discard(path)
     return None
 
