@@ -721,6 +721,8 @@ _SETTINGS_TEMPLATE = """\
 [worklog]
 # 技术员一天的工时超过多少小时时警告
 # max_daily_hours = 12
+# 「日报缺失」检查最近多少天（至昨天）的技术员日报、服务主任日报及其核阅
+# report_days = 30
 
 [customers]
 # 客户代码的格式（正则表达式），默认为 KH 加 5 位数字
@@ -743,6 +745,14 @@ _SETTINGS_TEMPLATE = """\
 [watch]
 # 锁文件（~$… 或 .~lock.…#）存在超过这么多小时，视为程序异常退出后遗留，提示用 automation unlock 清除
 # stale_lock_hours = 12
+# 工作时间内每隔多少分钟刷新一次与时间有关的结果表（派工时限、逾期维修等）和总部汇总
+# refresh_minutes = 60
+
+[limits]
+# 一张登记表最多读取多少行；更大的表不读取，只报告一行原因
+# max_rows = 200000
+# 同一表、同一代码、同一列的问题逐条列出的上限，其余合为一行「另有 N 处同类问题」
+# problems_per_kind = 200
 """
 
 

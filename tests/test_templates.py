@@ -40,11 +40,12 @@ SETTINGS_DEFAULTS = {
     "notices": {"template": "总部/模板/保养到期通知书.docx"},
     "summary": {"on_time_target": 0.9},
     "demand": {"reward_min": 50, "reward_max": 500},
-    "worklog": {"max_daily_hours": 12},
+    "worklog": {"max_daily_hours": 12, "report_days": 30},
     "customers": {"code_pattern": r"^KH\d{5}$", "contact_days": 90},
     "layout": {"head_office": "总部", "summary": "总部/汇总.xlsx"},
     "output": {"language": "zh", "history_keep": 20},
-    "watch": {"stale_lock_hours": 12},
+    "watch": {"stale_lock_hours": 12, "refresh_minutes": 60},
+    "limits": {"max_rows": 200_000, "problems_per_kind": 200},
 }
 
 
@@ -308,3 +309,15 @@ def test_init_root_rejects_bad_branch_names(tmp_path: Path, branch: str) -> None
     with pytest.raises(ValueError):
         init_root(tmp_path, [branch])
     assert not any(tmp_path.iterdir())
+
+
+
+def test_the_documented_defaults_are_every_setting() -> None:
+    """A new setting must be documented in the commented automation.toml (test_settings_file_documents_every_default
+    holds the file to these defaults):
+    the settings' own table is the list to compare with."""
+    from automation.settings import _SCHEMA
+
+    assert {(s, k) for s, keys in _SCHEMA.items() for k in keys} == {
+        (s, k) for s, keys in SETTINGS_DEFAULTS.items() for k in keys
+    }
