@@ -109,7 +109,7 @@ MORE_HEADERS = (BRANCH, "A类件数", "B类件数", "C类件数", FEES, PREV_FEE
                 "备注")  # fmt: skip
 # The second table is one column wider than the key table (备注 last): the print area takes the wider of the two.
 PAGE_COLUMNS = max(len(KEY_HEADERS), len(MORE_HEADERS))
-KEY_WIDTHS = (13, 10, 10, 9, 12, 12, 8, 8, 8, 11, 8, 10)  # the 10th is also 应收未收(元) below
+KEY_WIDTHS = (13, 10, 10, 9, 12, 12, 8, 8, 11, 9, 8, 10)  # the 9th is also 应收未收(元), in the table below
 # Number formats by header (both tables).
 FORMATS = {"按时到达率": "0.0%", FEES: "#,##0.00", PREV_FEES: "#,##0.00", "技术员工时": "0.00", OWED: "#,##0.00",
            RENEWAL_RATE: "0.0%", SATISFACTION: "0.0%"}  # fmt: skip
