@@ -105,3 +105,34 @@ def start(root: Path):  # noqa: ANN201 - yields a watching.Started
     yield started
     for watcher in started.watchers:
         watcher.stop()
+
+
+# --- the replace's tests (test_safe_write, test_mutants_safe_write, test_replace_retries) ---------------------
+
+ORIGINAL_WORKBOOK = b"PK\x03\x04 original workbook bytes"
+
+
+@pytest.fixture
+def book(tmp_path: Path) -> Path:
+    """A branch's 叫修登记簿 holding ORIGINAL_WORKBOOK."""
+    path = tmp_path / "服务中心" / "叫修登记簿.xlsx"
+    path.parent.mkdir()
+    path.write_bytes(ORIGINAL_WORKBOOK)
+    return path
+
+
+@pytest.fixture
+def history(tmp_path: Path) -> Path:
+    """Where the replaced versions of ``book`` go."""
+    return tmp_path / ".automation" / "history" / "服务中心"
+
+
+@pytest.fixture
+def windows_replace(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows' behaviour: the new version is swapped in (ReplaceFileW there, renameat2 here) and a denied replace
+    is tried again at once (another program holds the file for a moment)."""
+    from automation.xlsx import safe_write
+
+    monkeypatch.setattr(safe_write, "_REPLACE_DELAYS", (0.0, 0.0, 0.0))
+    monkeypatch.setattr(safe_write, "_RETRY_DENIED", True)
+    monkeypatch.setattr(safe_write, "_PLACE", safe_write._exchange)

@@ -18,6 +18,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import ORIGINAL_WORKBOOK
 
 from automation.xlsx import safe_write, swap
 from automation.xlsx.safe_write import (
@@ -305,29 +306,8 @@ def test_a_process_of_another_user_counts_as_alive() -> None:
 
 # --- safe_replace: outcomes, counted attempts, and what each one says -----------------------------------------------
 
-ORIGINAL = b"PK\x03\x04 original workbook bytes"
+ORIGINAL = ORIGINAL_WORKBOOK
 BOOK_NAME = "叫修登记簿.xlsx"
-
-
-@pytest.fixture
-def book(tmp_path: Path) -> Path:
-    path = tmp_path / "服务中心" / BOOK_NAME
-    path.parent.mkdir()
-    path.write_bytes(ORIGINAL)
-    return path
-
-
-@pytest.fixture
-def history(tmp_path: Path) -> Path:
-    return tmp_path / ".automation" / "history" / "服务中心"
-
-
-@pytest.fixture
-def windows_like(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Windows' way: the new version is swapped in, and a denied replace is tried again at once."""
-    monkeypatch.setattr(safe_write, "_REPLACE_DELAYS", (0.0, 0.0, 0.0))
-    monkeypatch.setattr(safe_write, "_RETRY_DENIED", True)
-    monkeypatch.setattr(safe_write, "_PLACE", safe_write._exchange)
 
 
 @pytest.fixture
@@ -531,7 +511,7 @@ def test_the_no_replace_probe_uses_temporary_names_in_the_history_folder(book: P
 
 
 def test_exchange_a_lock_appearing_right_before_the_swap_is_reported_at_once(book: Path, history: Path,
-                                                                            monkeypatch, windows_like) -> None:
+                                                                            monkeypatch, windows_replace) -> None:
     monkeypatch.setattr(safe_write, "before_swap", open_in_excel)
     outcome = safe_replace(book, add_results, history_dir=history)
     assert (outcome.code, outcome.attempts) == ("locked", 1)
@@ -539,7 +519,7 @@ def test_exchange_a_lock_appearing_right_before_the_swap_is_reported_at_once(boo
 
 
 def test_exchange_a_lock_appearing_while_the_swap_is_denied_stops_it(book: Path, history: Path, monkeypatch,
-                                                                      windows_like) -> None:
+                                                                      windows_replace) -> None:
     def denied_and_opened(a: Path, b: Path) -> None:
         open_in_excel(book)
         raise PermissionError(errno.EACCES, "Access is denied")
@@ -552,7 +532,7 @@ def test_exchange_a_lock_appearing_while_the_swap_is_denied_stops_it(book: Path,
 
 
 def test_exchange_denied_every_time_is_busy_because_of_the_denial(book: Path, history: Path, monkeypatch,
-                                                                  windows_like) -> None:
+                                                                  windows_replace) -> None:
     def denied(a: Path, b: Path) -> None:
         raise PermissionError(errno.EACCES, "Access is denied")
 
@@ -564,7 +544,7 @@ def test_exchange_denied_every_time_is_busy_because_of_the_denial(book: Path, hi
 
 
 def test_exchange_give_back_that_fails_keeps_their_save(book: Path, history: Path, monkeypatch,
-                                                        windows_like) -> None:
+                                                        windows_replace) -> None:
     real_exchange = swap.exchange
     calls = iter(range(100))
 
@@ -583,7 +563,7 @@ def test_exchange_give_back_that_fails_keeps_their_save(book: Path, history: Pat
 
 
 def test_exchange_give_back_onto_a_name_being_saved_keeps_both_saves(book: Path, history: Path, monkeypatch,
-                                                                     windows_like) -> None:
+                                                                     windows_replace) -> None:
     real_exchange = swap.exchange
     calls = iter(range(100))
 
@@ -709,7 +689,7 @@ def deny_replace(monkeypatch: pytest.MonkeyPatch, book: Path, times: int) -> Non
 
 
 def test_check_then_rename_tries_again_while_the_file_is_held(book: Path, history: Path, monkeypatch,
-                                                              no_exchange, windows_like) -> None:
+                                                              no_exchange, windows_replace) -> None:
     deny_replace(monkeypatch, book, 2)
     outcome = safe_replace(book, add_results, history_dir=history)
     assert outcome.written and outcome.attempts == 1 and book.read_bytes() == ORIGINAL + b"+results"
@@ -717,7 +697,7 @@ def test_check_then_rename_tries_again_while_the_file_is_held(book: Path, histor
 
 
 def test_check_then_rename_held_every_time_is_busy(book: Path, history: Path, monkeypatch, no_exchange,
-                                                   windows_like) -> None:
+                                                   windows_replace) -> None:
     deny_replace(monkeypatch, book, 100)
     with pytest.raises(WriteBackError) as caught:
         safe_replace(book, add_results, history_dir=history)

@@ -16,30 +16,18 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import ORIGINAL_WORKBOOK
 
 from automation.xlsx import safe_write as sw
 from automation.xlsx import swap
 from automation.xlsx.safe_write import is_temp_file, safe_replace
 
-ORIGINAL = b"PK\x03\x04 original workbook bytes"
+ORIGINAL = ORIGINAL_WORKBOOK
 LOCKS: dict[str, Callable[[Path], tuple[Path, bytes]]] = {
     "libreoffice": lambda book: (book.with_name(f".~lock.{book.name}#"),
                                  ",李四,PC-2,29.11.2026 10:00,file:///x;".encode()),  # fmt: skip
     "excel": lambda book: (book.with_name(f"~${book.name}"), b""),  # owner unreadable: still a lock
 }
-
-
-@pytest.fixture
-def book(tmp_path: Path) -> Path:
-    path = tmp_path / "服务中心" / "叫修登记簿.xlsx"
-    path.parent.mkdir()
-    path.write_bytes(ORIGINAL)
-    return path
-
-
-@pytest.fixture
-def history(tmp_path: Path) -> Path:
-    return tmp_path / ".automation" / "history" / "服务中心"
 
 
 @pytest.fixture(autouse=True)

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import ORIGINAL_WORKBOOK
 from unprivileged import privileged, run_unprivileged
 from watching import excel_owner_file
 
@@ -26,34 +27,12 @@ from automation.xlsx.safe_write import (
     safe_replace,
 )
 
-ORIGINAL = b"PK\x03\x04 original workbook bytes"
+ORIGINAL = ORIGINAL_WORKBOOK
 LIBREOFFICE_LOCK = ",张三,DESKTOP-1,29.11.2026 10:00,file:///C:/Users/zhang/AppData/Roaming/LibreOffice/4;"
 
 
 def append_marker(data: bytes) -> bytes:
     return data + b"+results"
-
-
-@pytest.fixture
-def book(tmp_path: Path) -> Path:
-    path = tmp_path / "服务中心" / "叫修登记簿.xlsx"
-    path.parent.mkdir()
-    path.write_bytes(ORIGINAL)
-    return path
-
-
-@pytest.fixture
-def history(tmp_path: Path) -> Path:
-    return tmp_path / ".automation" / "history" / "服务中心"
-
-
-@pytest.fixture
-def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Windows' behaviour: the new version is swapped in (ReplaceFileW there, renameat2 here) and a denied replace
-    is retried (another program holds the file for a moment)."""
-    monkeypatch.setattr(sw, "_REPLACE_DELAYS", (0.0, 0.0, 0.0))
-    monkeypatch.setattr(sw, "_RETRY_DENIED", True)
-    monkeypatch.setattr(sw, "_PLACE", sw._exchange)
 
 
 @pytest.fixture(params=["capture", "exchange"])
@@ -325,7 +304,7 @@ def test_file_deleted_during_compute_is_not_recreated(book: Path, history: Path)
     assert not book.exists() and leftovers(book.parent) == [] and history_files(history) == []
 
 
-def test_replace_retried_on_permission_error(book: Path, history: Path, monkeypatch, fast_retries) -> None:
+def test_replace_retried_on_permission_error(book: Path, history: Path, monkeypatch, windows_replace) -> None:
     real_exchange = swap.exchange
     failures = iter([True, True, False])
 
@@ -340,7 +319,7 @@ def test_replace_retried_on_permission_error(book: Path, history: Path, monkeypa
     assert leftovers(book.parent) == [] and len(history_files(history)) == 1
 
 
-def test_replace_keeps_failing(book: Path, history: Path, monkeypatch, fast_retries) -> None:
+def test_replace_keeps_failing(book: Path, history: Path, monkeypatch, windows_replace) -> None:
     def always_denied(src, dst) -> None:
         raise PermissionError(errno.EACCES, "Access is denied")
 
@@ -353,7 +332,7 @@ def test_replace_keeps_failing(book: Path, history: Path, monkeypatch, fast_retr
 
 
 def test_save_during_replace_retries_restarts_from_their_content(
-    book: Path, history: Path, monkeypatch, fast_retries
+    book: Path, history: Path, monkeypatch, windows_replace
 ) -> None:
     real_exchange = swap.exchange
     calls = iter(range(100))
@@ -459,7 +438,7 @@ def test_same_size_same_mtime_rewrite_after_capture_is_undone(book: Path, histor
 
 
 def test_save_right_after_the_swap_wins_and_the_checked_version_is_in_history(
-    book: Path, history: Path, monkeypatch, fast_retries
+    book: Path, history: Path, monkeypatch, windows_replace
 ) -> None:
     real_exchange = swap.exchange
 
@@ -474,7 +453,7 @@ def test_save_right_after_the_swap_wins_and_the_checked_version_is_in_history(
     assert [p.read_bytes() for p in history_files(history)] == [ORIGINAL]
 
 
-def test_save_replacing_ours_while_we_give_back_is_kept(book: Path, history: Path, monkeypatch, fast_retries) -> None:
+def test_save_replacing_ours_while_we_give_back_is_kept(book: Path, history: Path, monkeypatch, windows_replace) -> None:
     """Exchange (Windows): a save lands before the swap (so it must be given back) and another replaces our file
     before the give-back: the newest save ends at the name, the older one in history, ours nowhere."""
     real_exchange = swap.exchange
