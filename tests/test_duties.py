@@ -287,3 +287,24 @@ def test_the_months_satisfaction_is_the_sheets_and_pending_needs_the_column(root
     table = Deployment(root, load_settings(root), AS_OF).load(path).tables["客户意见调查"]
     assert satisfaction_counts(table, pd.Timestamp(AS_OF.date())) == (0, 1)
     assert any(p.code == "COL004" for p in report.problems)  # the survey dated after today
+
+
+def test_a_report_is_unreviewed_only_two_working_days_later(root):
+    """主任未核阅 waits two working days. As of Friday 11-27 with the first record on Wednesday 11-25 the window has
+    two working days (Wed, Thu): Wednesday's unmarked report is listed, Thursday's is not yet. From Thursday on (one
+    working day in the window) nothing is listed yet."""
+    write_workbook(root / "服务中心" / "叫修登记簿.xlsx", {"叫修登记": [CALL_HEADER]})
+    review = [REVIEW_HEADER, *([D(2026, 11, day), "李娜", "是", D(2026, 11, day), None] for day in (25, 26))]
+
+    def chain(first_day: int) -> list[tuple[dt.date, str]]:
+        work = [WORK_HEADER, *([D(2026, 11, day), "王强", None, "B", "保养", None, None, 2, None]
+                               for day in range(first_day, 27))]  # fmt: skip
+        path = write_workbook(root / "服务中心" / "技术员工作日报表.xlsx",
+                              {"工作日报": work, "日报核阅": [r for r in review if r[0] == "日期" or r[0].day >= first_day]})
+        [report] = validate_paths([path], as_of=AS_OF, write=False)
+        result = next(r for r in report.results if r.name == "日报缺失")
+        assert result.problems == []
+        return [(d.date(), kind) for d, kind in zip(result.frame["日期"], result.frame["类型"], strict=True)]
+
+    assert chain(25) == [(D(2026, 11, 25), "主任未核阅")]
+    assert chain(26) == []
