@@ -97,9 +97,7 @@ class SummaryScheduler:
             from .summary.collect import facts_of  # imported when first needed: a watcher starts quickly
 
             loaded = deployment.load(report.path) if report.error_zh is None else None
-            settings = self.settings()
-            facts = facts_of(report, loaded, root=self.root, summary_path=self.root / settings.summary,
-                             as_of=deployment.as_of, notice_days=settings.notice_days)  # fmt: skip
+            facts = facts_of(report, loaded, deployment)
         except Exception:  # noqa: BLE001 - without them the build reads the workbook itself, as before
             logger.exception("summary facts of %s", report.path, extra=self.log.extra)
             return

@@ -195,8 +195,7 @@ def run_root(
         if report.error_zh is None and report.sha256 != loaded.sha256:
             loaded = deployment.load(source.path)  # saved again while processing: the tables of what was checked
         reports.append(report)
-        fresh[source.path] = facts_of(report, loaded, root=root, summary_path=root / settings.summary, as_of=as_of,
-                                      processed=now, notice_days=settings.notice_days)  # fmt: skip
+        fresh[source.path] = facts_of(report, loaded, deployment, processed=now)
     if not reports:
         return reports, None
     return reports, _summarise(root, settings, as_of, sources, fresh)

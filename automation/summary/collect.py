@@ -83,7 +83,7 @@ CACHE_DIR = "summary-cache"
 # The layout and meaning of the facts; bumped whenever what they hold changes, so older cache files are misses
 # (3: 超时明细 holds every open overdue call, 服务费 counts only A calls whose fee cell has no error; 4: 续约提醒 says
 # when a notice was sent late, call-ins look up the contracts' state and models; 5: 应收未收, 续约率 and
-# 重要客户超期未联系 of issue 15).
+# 重要客户超期未联系 of issue 15; 6: 日报缺失 and the month's survey, and the worklog's new lookups).
 CACHE_VERSION = 6
 CALLS_SHEET = "叫修登记"
 CONTRACTS_SHEET = "保养合同"
@@ -172,16 +172,14 @@ def exports_of(register: str | None, loaded: LoadedWorkbook | None) -> str | Non
 def facts_of(
     report: WorkbookReport,
     loaded: LoadedWorkbook | None,
-    *,
-    root: Path,
-    summary_path: Path,
-    as_of: dt.datetime,
+    deployment: Deployment,
     processed: dt.datetime | None = None,
-    notice_days: int = 30,
 ) -> WorkbookFacts:
-    """The facts of one processed workbook; ``loaded`` (its tables) supplies the calls and receivables of a call-in
-    register, the renewal decisions of a contract register (``notice_days``: the 续约提醒 window, from the settings)
+    """The facts of one workbook processed in ``deployment`` (its root, settings and as-of instant); ``loaded`` (its
+    tables) supplies the calls and receivables of a call-in register, the renewal decisions of a contract register
     and the exports; without it the exports fall back to the content hash."""
+    root, as_of, notice_days = deployment.root, deployment.as_of, deployment.settings.notice_days
+    summary_path = root / deployment.settings.summary
     register = report.register
     if register is None:
         guess = register_by_name(report.path)
@@ -742,11 +740,9 @@ def _groups(entries: list[_Entry], min_bytes: int) -> list[list[_Entry]]:
 
 def process(deployment: Deployment, path: Path, now: dt.datetime) -> WorkbookFacts:
     """Read, validate and run the jobs of one workbook (nothing is written back), and take its facts."""
-    root, settings = deployment.root, deployment.settings
     loaded = deployment.load(path)
     report = process_workbook(deployment, path, write=False)
-    return facts_of(report, loaded, root=root, summary_path=root / settings.summary, as_of=deployment.as_of,
-                    processed=now, notice_days=settings.notice_days)  # fmt: skip
+    return facts_of(report, loaded, deployment, processed=now)
 
 
 def process_folder_by_folder(deployment: Deployment, paths: list[Path], now: dt.datetime) -> list[WorkbookFacts]:
@@ -871,16 +867,14 @@ def facts_of_reports(
 ) -> dict[Path, WorkbookFacts]:
     """Facts of reports handed in without their tables: call-in and contract registers are read once more for their
     calls, receivables and renewal decisions (the exports of the others fall back to their content hash)."""
-    deployment: Deployment | None = None
+    deployment = Deployment(root, settings, as_of)  # reads nothing until asked
     out = {}
     now = dt.datetime.now().replace(microsecond=0)
     for report in reports:
         loaded = None
         if report.register in ("callins", "contracts") and report.error_zh is None:
-            deployment = deployment or Deployment(root, settings, as_of)
             loaded = deployment.load(report.path)
-        out[report.path] = facts_of(report, loaded, root=root, summary_path=root / settings.summary, as_of=as_of,
-                                    processed=now, notice_days=settings.notice_days)  # fmt: skip
+        out[report.path] = facts_of(report, loaded, deployment, processed=now)
     return out
 
 
