@@ -113,7 +113,7 @@ def _named_days(values: pd.Series) -> pd.Series:
 
 def _work_done(inp: JobInput) -> pd.DataFrame:
     """Who worked on what, which day: calls arrived at or completed (派工技术员, 叫修登记簿) and items repaired
-    (维修技术员, 客户商品进出登记簿). Columns 日期, 人员, 依据."""
+    (维修技术员, 客户商品进出登记簿). Columns 日期, 人员, 依据 (the call or item) and 事件 (到达, 完成 or 修妥)."""
     parts = []
 
     def part(frame: pd.DataFrame, day: str, who: str, key: str, what: str, event: str) -> pd.DataFrame:

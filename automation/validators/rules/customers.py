@@ -112,8 +112,8 @@ def new_customer_workflow(ctx: Context) -> Iterable[Problem]:
 
 def new_customer_approval(ctx: Context) -> Iterable[Problem]:
     """第三条(1): the 认定申请 goes to 市场主管, who decides before a code is given. The columns are optional: an
-    archive from an older template without 审批结论 is not judged on it. 岗位 has no 市场主管 (基础资料's choices are
-    业务员 … 其他), so who approved is only checked to be staff in service on the approval day."""
+    archive from an older template without 审批结论 is not judged on it. Who approved is checked to be staff in
+    service on the approval day, and to be a 市场主管 once the staff list names one (:func:`approver_post`)."""
     t = ctx.table("新客户开发")
     d = t.data
     if "审批结论" in t.columns:
