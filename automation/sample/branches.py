@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from ..registers.callins import CASH, INVOICE
+from ..registers.callins import CASH, INVOICE, RATINGS, UNSATISFIED
 from . import vocabulary as vocab
 from .company import (
     CALL_WINDOW_DAYS,
@@ -309,7 +309,7 @@ def add_machine(co: Company, branch: str, code: str | None, name: str, model: st
 EQUIPMENT_SHEET = "客户设备"
 SURVEY_SHEET = "客户意见调查"
 # How customers answer the survey (售后 第二条), and what the branch did about a complaint.
-RATING_WEIGHTS = (("非常满意", 35), ("满意", 45), ("一般", 12), ("不满意", 6), ("很不满意", 2))
+RATING_WEIGHTS = (35, 45, 12, 6, 2)  # of RATINGS, 非常满意 … 很不满意
 COMPLAINT_ACTIONS = ("服务主任电话致歉，已安排复查", "已派技术员二次上门处理", "已减免部分服务费并致歉",
                      "已更换配件并延长保修一个月", "已约谈技术员，改进服务规范")  # fmt: skip
 
@@ -320,15 +320,14 @@ def survey_rows(co: Company, branch: str) -> None:
     rng = random.Random(f"{co.prefix[branch]}/意见调查")
     rows = co.rows_of(co.branch_file(branch, "callins"), SURVEY_SHEET)
     asker = co.post_of(branch, "服务主任").name
-    ratings, weights = zip(*RATING_WEIGHTS, strict=True)
     for call in co.calls[branch]:
         if call.t3 is None or rng.random() >= 0.4:
             continue
         day = call.t3.date() + dt.timedelta(days=rng.randrange(1, 8))
         if day >= co.today:
             continue
-        rating = rng.choices(ratings, weights)[0]
-        unhappy = rating in ("不满意", "很不满意")
+        rating = rng.choices(RATINGS, RATING_WEIGHTS)[0]
+        unhappy = rating in UNSATISFIED
         rows.append(Row({
             "登记号": call.number, "调查日期": day, "调查方式": rng.choice(("电话", "电话", "电话", "走访", "短信")),
             "调查人": asker, "满意度": rating,
