@@ -28,30 +28,33 @@ from pathlib import Path
 AS_OF = dt.datetime(2026, 11, 27, 16, 0)
 
 RAW_READ = """
-import json, resource, sys, time
+import json, sys, time
 from python_calamine import CalamineWorkbook
 start = time.perf_counter()
 book = CalamineWorkbook.from_path(sys.argv[1])
 for name in book.sheet_names:
     book.get_sheet_by_name(name).to_python(skip_empty_area=False)
 seconds = time.perf_counter() - start
-print(json.dumps([seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss]))
+print(json.dumps([seconds, int(open('/proc/self/status').read().split('VmHWM:')[1].split()[0])]))
 """
 
 WHOLE_JOB = """
-import datetime as dt, json, resource, sys, time
+import datetime as dt, json, sys, time
 from pathlib import Path
 from automation.pipeline import validate_paths
 start = time.perf_counter()
 [report] = validate_paths([Path(sys.argv[1])], as_of=dt.datetime.fromisoformat(sys.argv[2]), write=True)
 seconds = time.perf_counter() - start
 assert report.error_zh is None and report.written, (report.error_zh, report.reason)
-print(json.dumps([seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss]))
+print(json.dumps([seconds, int(open('/proc/self/status').read().split('VmHWM:')[1].split()[0])]))
 """
 
 
 def run(script: str, *args: str) -> tuple[float, float]:
-    """(seconds, peak MB) of ``script`` in a fresh interpreter; the time is the script's own, after imports."""
+    """(seconds, peak MB) of ``script`` in a fresh interpreter; the time is the script's own, after imports.
+
+    The scripts report VmHWM, not ru_maxrss: ru_maxrss keeps the parent's peak across fork and exec, so every
+    figure was floored at the memory of this process, which had just generated the register."""
     out = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, check=True)
     seconds, kib = json.loads(out.stdout.strip().splitlines()[-1])
     return seconds, kib / 1024

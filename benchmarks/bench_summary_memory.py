@@ -28,7 +28,7 @@ from pathlib import Path
 AS_OF = dt.datetime(2026, 11, 27, 16, 0)
 
 ONE_BRANCH = """
-import datetime as dt, json, resource, sys
+import datetime as dt, json, sys
 from pathlib import Path
 from automation.deployment import Deployment
 from automation.pipeline import process_workbook
@@ -37,7 +37,7 @@ root, branch = Path(sys.argv[1]), sys.argv[2]
 deployment = Deployment(root, load_settings(root), dt.datetime.fromisoformat(sys.argv[3]))
 for path in sorted((root / branch).glob("*.xlsx")):
     process_workbook(deployment, path, write=False)
-print(json.dumps(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
+print(json.dumps(int(open('/proc/self/status').read().split('VmHWM:')[1].split()[0])))
 """
 
 FULL_BUILD = """
@@ -46,7 +46,9 @@ from pathlib import Path
 from automation.summary import build_summary
 outcome = build_summary(Path(sys.argv[1]), as_of=dt.datetime.fromisoformat(sys.argv[2]))
 assert outcome.written, outcome
-own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+own = int(open('/proc/self/status').read().split('VmHWM:')[1].split()[0])
+# VmHWM for this process: ru_maxrss would keep the benchmark's own peak across fork and exec. The workers'
+# figure is ru_maxrss (the only one left of them), so it starts from what this process held when it forked them.
 workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
 print(json.dumps(max(own, workers)))
 """
@@ -55,7 +57,7 @@ print(json.dumps(max(own, workers)))
 def peak_mb(script: str, *args: str) -> float:
     """Peak resident memory (MB) of a fresh interpreter running ``script``."""
     out = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1]) / 1024  # ru_maxrss is in KiB on Linux
+    return json.loads(out.stdout.strip().splitlines()[-1]) / 1024  # KiB on Linux
 
 
 def company(folder: Path, branches: int, rows: int) -> list[str]:
