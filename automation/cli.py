@@ -408,20 +408,28 @@ def _print_summary(outcome: SummaryOutcome | None, lang: str) -> None:
         console.print(f"[yellow]{outcome.message(lang)}[/]")
     else:
         console.print(f"[red]{outcome.message(lang)}[/]")
+    if outcome.published is not None:
+        colour = "green" if outcome.published.problem is None else "yellow"
+        console.print(f"[{colour}]{outcome.published.message(lang)}[/]")
 
 
 @app.command("consolidate")
 def consolidate_command(
     root: Root = DEFAULT_ROOT,
     as_of: AsOf = None,
+    from_store: Annotated[
+        bool,
+        typer.Option("--from-store", help="从中央存储中各站点的最新发布生成汇总。 Build from every site's latest publication in the store."),
+    ] = False,
     lang: Lang = "zh",
 ) -> None:
     """生成总部汇总（只重读有变化的登记簿）。 Build the head-office summary, re-reading only changed registers."""
-    from .summary import build_summary
+    from .summary import build_from_store, build_summary
 
     lang = _check_lang(lang, root)
     _require_root(root)
-    outcome = build_summary(root, as_of=parse_as_of(as_of) if as_of else None)
+    build = build_from_store if from_store else build_summary
+    outcome = build(root, as_of=parse_as_of(as_of) if as_of else None)
     _print_summary(outcome, lang)
     raise typer.Exit(EXIT_OK if outcome.written or outcome.copy is not None else EXIT_UNUSABLE)
 

@@ -109,6 +109,16 @@ def calendar_rows(tables: list[Table]) -> tuple[dict[dt.date, bool], frozenset[i
     )
 
 
+def other_sites_folders(root: Path, settings: Settings) -> frozenset[str]:
+    """When the root is one site of several (``[site] folders``), the folders the other sites hold, as the store
+    knows them (:func:`automation.store.company_folders`); nothing otherwise."""
+    if not settings.site_folders:
+        return frozenset()
+    from .store import company_folders
+
+    return company_folders(root, settings)
+
+
 def _file_hash(path: Path) -> str | None:
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()
@@ -126,6 +136,7 @@ class Deployment:
         self._loaded: dict[Path, LoadedWorkbook] = {}
         self._folder_cache: dict[Path, list[LoadedWorkbook]] = {}
         self.read_guard = ReadGuard(root)  # content that ended a reader before is not read again
+        self._units: frozenset[str] | None = None
 
     def source(self, path: Path) -> Source:
         return Source(path=path, root=self.root, branch=branch_of(path, self.root))
@@ -196,7 +207,10 @@ class Deployment:
         return self.root / self.settings.head_office
 
     def units(self) -> frozenset[str]:
-        return frozenset({p.name for p in unit_folders(self.root)} | {self.settings.head_office})
+        if self._units is None:
+            own = {p.name for p in unit_folders(self.root)} | {self.settings.head_office}
+            self._units = frozenset(own | other_sites_folders(self.root, self.settings))
+        return self._units
 
     def lookups(self, branch_folder: Path, sibling_of: LoadedWorkbook | None = None) -> Lookups:
         """What rules look up for a workbook in ``branch_folder``; ``sibling_of`` adds the tables of the same

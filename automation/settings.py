@@ -51,6 +51,12 @@ class Settings:
     # The [notify] family (automation.notify.config.NotifySettings), None when absent. Not in repr: repr keys the
     # summary cache, which the digest's channels do not affect (and the repr would carry webhook keys).
     notify: Any = field(default=None, repr=False)
+    # Sites and the central store (automation.store). Not in repr either: where facts are published does not
+    # change them, so it must not key the summary cache.
+    site_name: str = field(default="", repr=False)  # "" → the root folder's name
+    site_folders: tuple[str, ...] = field(default=(), repr=False)  # the folders this site holds; () → all
+    store_url: str = field(default="", repr=False)  # "" → ROOT/.automation/store.sqlite
+    store_publish: bool = field(default=False, repr=False)  # publish this root's facts after each processing
     source: Path | None = field(default=None, compare=False)
 
 
@@ -149,6 +155,8 @@ _SCHEMA: dict[str, dict[str, tuple[str, Any]]] = {
         "stale_lock_hours": ("stale_lock_hours", lambda v, k: _number(v, k, minimum=0.1, maximum=24 * 366)),
         "refresh_minutes": ("refresh_minutes", lambda v, k: _number(v, k, minimum=1, maximum=1440, integer=True)),
     },
+    "site": {"name": ("site_name", lambda v, k: _site_name(v, k)), "folders": ("site_folders", lambda v, k: _folders(v, k))},
+    "store": {"url": ("store_url", lambda v, k: _store_url(v, k)), "publish": ("store_publish", lambda v, k: _bool(v, k))},
     "limits": {
         "max_rows": ("max_rows", lambda v, k: _number(v, k, minimum=1, maximum=1_048_575, integer=True)),
         "problems_per_kind": ("problems_per_kind", lambda v, k: _number(v, k, minimum=1, maximum=100_000, integer=True)),
@@ -169,6 +177,41 @@ def _work_periods(value: Any, key: str) -> tuple[tuple[int, int], ...]:
         return parse_work_periods(value)
     except ValueError as exc:
         raise SettingsError(f"设置 {key} 有误：{exc}", f"setting {key} is invalid: {exc}") from None
+
+
+def _bool(value: Any, key: str) -> bool:
+    if not isinstance(value, bool):
+        raise SettingsError(f"设置 {key} 应为 true 或 false，实为 {value!r}", f"setting {key} must be true or false, got {value!r}")
+    return value
+
+
+def _site_name(value: Any, key: str) -> str:
+    """A site's name keys its rows in the store: one line of text, no path separators ("": the root folder's)."""
+    text = _line(value, key)
+    if any(ch in text for ch in "/\\"):
+        raise SettingsError(f"设置 {key} 应为站点名称（一行文本，不含 / 或 \\），实为 {value!r}",
+                            f"setting {key} must be a site name (one line, no / or \\), got {value!r}")  # fmt: skip
+    return text
+
+
+def _folders(value: Any, key: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() and "/" not in v for v in value):
+        raise SettingsError(f'设置 {key} 应为文件夹名称列表，如 ["分公司A"]，实为 {value!r}',
+                            f'setting {key} must be a list of folder names like ["分公司A"], got {value!r}')  # fmt: skip
+    return tuple(v.strip() for v in value)
+
+
+def _store_url(value: Any, key: str) -> str:
+    """Where the store is: a SQLite file (``sqlite:///path`` or a plain path) or a PostgreSQL server. A password
+    never belongs here (automation.toml sits on a share every clerk reads): it comes from the environment."""
+    from .store import check_url
+
+    if not isinstance(value, str):
+        raise SettingsError(f"设置 {key} 应为文本，实为 {value!r}", f"setting {key} must be text, got {value!r}")
+    problem = check_url(value)
+    if problem is not None:
+        raise SettingsError(f"设置 {key} 有误：{problem[0]}", f"setting {key} is invalid: {problem[1]}")
+    return value.strip()
 
 
 def _code_pattern(value: Any, key: str) -> str:

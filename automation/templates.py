@@ -748,6 +748,19 @@ _SETTINGS_TEMPLATE = """\
 # 工作时间内每隔多少分钟刷新一次与时间有关的结果表（派工时限、逾期维修等）和总部汇总
 # refresh_minutes = 60
 
+[site]
+# 本根目录只是公司的一个站点时（如分公司的登记簿在自己的服务器上）：站点名称（不填则用根目录文件夹名）
+# name = ""
+# 本站点保存的文件夹（总部或分公司）；不填则为本根目录下的全部文件夹
+# folders = []
+
+[store]
+# 中央存储：不填为本根目录下的 .automation/store.sqlite；也可填 SQLite 文件路径，
+# 或 "postgresql://用户名@主机/数据库"（多个站点共用；密码不写在这里，用环境变量 PGPASSWORD）
+# url = ""
+# 每次处理后把本站点的汇总数据发布到中央存储；总部用 automation consolidate --from-store 汇总各站点
+# publish = false
+
 [limits]
 # 一张登记表最多读取多少行；更大的表不读取，只报告一行原因
 # max_rows = 200000

@@ -45,6 +45,8 @@ SETTINGS_DEFAULTS = {
     "layout": {"head_office": "总部", "summary": "总部/汇总.xlsx"},
     "output": {"language": "zh", "history_keep": 20},
     "watch": {"stale_lock_hours": 12, "refresh_minutes": 60},
+    "site": {"name": "", "folders": []},
+    "store": {"url": "", "publish": False},
     "limits": {"max_rows": 200_000, "problems_per_kind": 200},
 }
 

@@ -22,6 +22,7 @@ the summary and removes the copy. A location that cannot be written is reported 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import errno
 import os
@@ -30,19 +31,21 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..deployment import Deployment
+from ..deployment import Deployment, other_sites_folders
 from ..pipeline import WorkbookReport, process_workbook
 from ..problems import os_reason_zh
 from ..root import Source, discover, unit_folders
 from ..settings import Settings, load_settings
 from ..state import Record, State
+from ..store import StoreError, describe, open_store
 from ..writeback import clean_leftovers, work_dir
 from ..xlsx.locks import lock_files, lock_holder
 from ..xlsx.safe_write import write_file_atomically
-from .build import SummaryInput, summary_book
+from .build import SummaryInput, summary_book, workbook_status
 from .charts import build_package
 from .collect import WorkbookFacts, collect_facts, facts_of, facts_of_reports
 from .outbox import outbox_lines
+from .sites import Sent, from_store, publish
 
 COPY_STAMP = "%Y%m%d-%H%M%S"
 
@@ -54,6 +57,7 @@ class SummaryOutcome:
     copy: Path | None  # the timestamped copy written instead (summary open)
     reason: str | None  # why not written (Chinese); None when written
     reason_en: str | None
+    published: Sent | None = None  # what became of this root's publication to the store ([store] publish)
 
     def message(self, lang: str = "zh") -> str | None:
         return self.reason_en if lang == "en" else self.reason
@@ -121,27 +125,95 @@ def _records(root: Path) -> list[Record]:
 def _summarise(
     root: Path, settings: Settings, as_of: dt.datetime, sources: list[Source], fresh: Mapping[Path, WorkbookFacts]
 ) -> SummaryOutcome:
+    inp = _local_input(root, settings, as_of, sources, fresh)
+    sent = None
+    if settings.store_publish:
+        inp = dataclasses.replace(inp, status=workbook_status(inp))  # computed once: published and shown
+        sent = publish(root, settings, inp, inp.status)  # type: ignore[arg-type]
+    if is_head_office_site(settings):
+        return _from_store(root, settings, as_of, sent)  # its own folders are only a part of the company
+    return dataclasses.replace(_write_book(inp), published=sent)
+
+
+def is_head_office_site(settings: Settings) -> bool:
+    """The root is the head office's site of a company whose branches are sites of their own: its summary is
+    built from the store (after it has published its own folders)."""
+    return bool(settings.site_folders) and settings.head_office in settings.site_folders
+
+
+def _local_input(
+    root: Path, settings: Settings, as_of: dt.datetime, sources: list[Source], fresh: Mapping[Path, WorkbookFacts]
+) -> SummaryInput:
+    """The summary's input from the root's own workbooks (through the cache)."""
     branches = branch_folders(root, settings)
     records = _records(root)
     units = [*branches, settings.head_office]
+    # A site's master data is checked against every site's folders (Deployment.units): they key its facts too.
+    units += sorted(other_sites_folders(root, settings) - set(units))
     facts = collect_facts(root, settings, as_of, sources, fresh, units=units, records=records)
-    summary = root / settings.summary
-    book = summary_book(
-        SummaryInput(
-            root=root,
-            summary_path=summary,
-            head_office=settings.head_office,
-            branches=branches,
-            as_of=as_of,
-            facts=facts,
-            records={r.path: r for r in records},
-            stale_lock_hours=settings.stale_lock_hours,
-            on_time_target=settings.on_time_target,
-            extra_status=outbox_lines(root, settings, as_of, [*branches, settings.head_office]),
-        )
+    return SummaryInput(
+        root=root,
+        summary_path=root / settings.summary,
+        head_office=settings.head_office,
+        branches=branches,
+        as_of=as_of,
+        facts=facts,
+        records={r.path: r for r in records},
+        stale_lock_hours=settings.stale_lock_hours,
+        on_time_target=settings.on_time_target,
+        extra_status=outbox_lines(root, settings, as_of, units),
     )
+
+
+def _write_book(inp: SummaryInput) -> SummaryOutcome:
+    book = summary_book(inp)
     data = build_package(book.sheets, extra_rows=book.extra_rows, charts=book.charts, dashboard=book.dashboard)
-    return write_summary(summary, data, root=root)
+    return write_summary(inp.summary_path, data, root=inp.root)
+
+
+def build_from_store(
+    root: Path, *, as_of: dt.datetime | None = None, settings: Settings | None = None
+) -> SummaryOutcome:
+    """Build 汇总.xlsx at ``root`` from the latest publication of every site in the store (``consolidate
+    --from-store``); a root that publishes too publishes its own first. A store that cannot be read is the
+    outcome's reason, never raised. Raises SettingsError for a bad settings file."""
+    root = Path(root)
+    settings = settings or load_settings(root)
+    moment = as_of or dt.datetime.now().replace(second=0, microsecond=0)
+    sent = None
+    if settings.store_publish and root.is_dir():
+        inp = _local_input(root, settings, moment, summary_sources(root, settings), {})
+        sent = publish(root, settings, inp, workbook_status(inp))
+    return _from_store(root, settings, moment, sent)
+
+
+def _from_store(root: Path, settings: Settings, as_of: dt.datetime, sent: Sent | None) -> SummaryOutcome:
+    path = root / settings.summary
+    try:
+        store = open_store(root, settings)
+        try:
+            stored = store.latest()
+        finally:
+            store.close()
+    except StoreError as exc:
+        where = describe(settings.store_url, root)
+        return SummaryOutcome(path, False, None, f"无法读取中央存储 {where}：{exc.zh}",
+                              f"cannot read the store {where}: {exc.en}", published=sent)  # fmt: skip
+    got = from_store(root, settings, as_of, stored)
+    inp = SummaryInput(
+        root=root,
+        summary_path=path,
+        head_office=settings.head_office,
+        branches=got.branches,
+        as_of=as_of,
+        facts=got.facts,
+        records={},
+        stale_lock_hours=settings.stale_lock_hours,
+        on_time_target=settings.on_time_target,
+        extra_status=got.extra,
+        status=got.status,
+    )
+    return dataclasses.replace(_write_book(inp), published=sent)
 
 
 def build_summary(

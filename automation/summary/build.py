@@ -315,6 +315,9 @@ def workbook_rows(
 # ------------------------------------------------------------------------------------------- the whole book
 
 
+StatusRows = tuple[list[list[object]], list[str | None], dict[str, list[str]]]  # 数据状态 rows, fills, 备注
+
+
 @dataclass(frozen=True)
 class SummaryInput:
     root: Path
@@ -329,6 +332,8 @@ class SummaryInput:
     # Lines for 数据状态 besides the workbooks (morning digest deliveries, expiry-notice letters): rows in its
     # columns, with their fill (see outbox.py).
     extra_status: Sequence[tuple[list[object], str | None]] = ()
+    # The workbooks' 数据状态 as the sites computed it (a build from the store); None: from the root's own files.
+    status: StatusRows | None = None
 
 
 @dataclass(frozen=True)
@@ -377,9 +382,18 @@ def _gone_rows(inp: SummaryInput, shown: set[str]) -> list[list[object]]:
     return rows
 
 
-def data_status(inp: SummaryInput) -> tuple[list[list[object]], list[str | None], dict[str, list[str]]]:
+def data_status(inp: SummaryInput) -> StatusRows:
+    """数据状态: the workbooks' rows (``inp.status`` when the sites computed them, else :func:`workbook_status`),
+    then the other lines (``inp.extra_status``)."""
+    rows, fills, notes = inp.status if inp.status is not None else workbook_status(inp)
+    # Digest deliveries and notice letters after the workbooks, in the order given (branch order by outbox.py).
+    return ([*rows, *(row for row, _ in inp.extra_status)], [*fills, *(f for _, f in inp.extra_status)],
+            {k: list(v) for k, v in notes.items()})  # fmt: skip
+
+
+def workbook_status(inp: SummaryInput) -> StatusRows:
     """数据状态 rows: one per source workbook, per expected register that is missing and per workbook recently
-    deleted or renamed away; and 备注 per branch."""
+    deleted or renamed away, in branch order; and 备注 per branch. Needs the root's files and state database."""
     rows: list[list[object]] = []
     notes: dict[str, list[str]] = {}
     present: dict[str, set[str]] = {}
@@ -420,9 +434,6 @@ def data_status(inp: SummaryInput) -> tuple[list[list[object]], list[str | None]
     fill = {"无法读取": ERROR_FILL, "缺失": ERROR_FILL, "已删除或改名": ERROR_FILL, "未写回": WARNING_FILL,
             "待写回": WARNING_FILL}
     fills = [fill.get(str(r[7])) for r in rows]
-    # Digest deliveries and notice letters after the workbooks, in the order given (branch order by outbox.py).
-    rows.extend(row for row, _ in inp.extra_status)
-    fills.extend(f for _, f in inp.extra_status)
     return rows, fills, notes
 
 

@@ -1,0 +1,139 @@
+"""The store's tables and the two operations on them, in SQL both engines speak (``?`` placeholders; the
+PostgreSQL engine turns them into ``%s``).
+
+Tables (version 1):
+
+* ``store_schema(version)``: the one row says which migrations were applied;
+* ``sites``: one row per site: its origin (the random id of the root that publishes as it), the sequence number
+  and time of its latest publication, and its own lines (``meta``) with their digest;
+* ``workbooks``: the site's workbooks in that publication, each pointing at a body by digest;
+* ``bodies``: the facts, stored once per digest (an unchanged workbook is not sent twice over a slow line; bodies
+  no workbook points at any more are removed in the same transaction).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from . import Publication, Stored, StoreError, sha256
+
+# Each engine runs the statements of every version above the store's own, in order, in one transaction.
+CREATE_V1 = (
+    "CREATE TABLE sites (site TEXT PRIMARY KEY, origin TEXT NOT NULL, seq BIGINT NOT NULL, "
+    "published_at TEXT NOT NULL, folders TEXT NOT NULL, meta {blob} NOT NULL, meta_sha256 TEXT NOT NULL)",
+    "CREATE TABLE bodies (sha256 TEXT PRIMARY KEY, body {blob} NOT NULL)",
+    "CREATE TABLE workbooks (site TEXT NOT NULL REFERENCES sites(site), path TEXT NOT NULL, "
+    "sha256 TEXT NOT NULL, PRIMARY KEY (site, path))",
+)
+
+Cursor = Any  # a DB-API cursor of either engine
+
+
+def newer_schema(found: int, ours: int) -> StoreError:
+    return StoreError(
+        f"中央存储的结构版本为 {found}，比本程序支持的 {ours} 新；请先升级本程序",
+        f"the store's schema is version {found}, newer than this program's {ours}; upgrade the program first",
+    )
+
+
+def collision(site: str) -> StoreError:
+    return StoreError(
+        f"站点名称「{site}」已被另一个根目录使用；请在 automation.toml 的 [site] name 中改用其他名称",
+        f"the site name '{site}' is already used by another root; choose another [site] name in automation.toml",
+    )
+
+
+def publish_in(cur: Cursor, publication: Publication) -> bool:
+    """The snapshot written through ``cur`` inside the caller's transaction (see :meth:`Store.publish`)."""
+    p = publication
+    cur.execute("SELECT origin, seq FROM sites WHERE site = ?", (p.site,))
+    row = cur.fetchone()
+    if row is not None and row[0] != p.origin:
+        raise collision(p.site)
+    if row is not None and int(row[1]) >= p.seq:
+        return False
+    stamp = p.published_at.isoformat(timespec="seconds")
+    folders = json.dumps(list(p.folders), ensure_ascii=False)
+    if row is None:
+        cur.execute("INSERT INTO sites (site, origin, seq, published_at, folders, meta, meta_sha256) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)", (p.site, p.origin, p.seq, stamp, folders, p.meta, sha256(p.meta)))
+    else:
+        cur.execute("UPDATE sites SET seq = ?, published_at = ?, folders = ?, meta = ?, meta_sha256 = ? WHERE site = ?",
+                    (p.seq, stamp, folders, p.meta, sha256(p.meta), p.site))  # fmt: skip
+    cur.execute("DELETE FROM workbooks WHERE site = ?", (p.site,))
+    digests = p.digests()
+    for path, body in p.bodies.items():
+        digest = digests[path]
+        # Only a body the store lacks travels: an unchanged workbook costs one short query over a slow line.
+        cur.execute("SELECT 1 FROM bodies WHERE sha256 = ?", (digest,))
+        if cur.fetchone() is None:
+            cur.execute("INSERT INTO bodies (sha256, body) VALUES (?, ?)", (digest, body))
+        cur.execute("INSERT INTO workbooks (site, path, sha256) VALUES (?, ?, ?)", (p.site, path, digest))
+    cur.execute("DELETE FROM bodies WHERE sha256 NOT IN (SELECT sha256 FROM workbooks)")
+    return True
+
+
+def latest_in(cur: Cursor, as_bytes: Callable[[object], bytes] = bytes) -> list[Stored]:
+    """Every site's latest snapshot, read through ``cur`` inside the caller's (read) transaction."""
+    cur.execute("SELECT site, origin, seq, published_at, folders, meta, meta_sha256 FROM sites ORDER BY site")
+    sites = cur.fetchall()
+    cur.execute("SELECT w.site, w.path, w.sha256, b.body FROM workbooks w LEFT JOIN bodies b ON b.sha256 = w.sha256 "
+                "ORDER BY w.site, w.path")  # fmt: skip
+    bodies: dict[str, list[tuple[str, str, bytes | None]]] = {}
+    for site, path, digest, body in cur.fetchall():
+        bodies.setdefault(site, []).append((path, digest, None if body is None else as_bytes(body)))
+    out = []
+    for site, origin, seq, published, folders, meta, meta_digest in sites:
+        meta = as_bytes(meta)
+        damaged = [] if sha256(meta) == meta_digest else ["meta"]
+        kept = {}
+        for path, digest, body in bodies.get(site, ()):
+            if body is None or sha256(body) != digest:
+                damaged.append(path)
+            else:
+                kept[path] = body
+        publication = Publication(site=site, origin=origin, seq=int(seq), published_at=_when(published),
+                                  meta=meta if "meta" not in damaged else b"", folders=_folders(folders),
+                                  bodies=kept)  # fmt: skip
+        out.append(Stored(publication, tuple(damaged)))
+    return out
+
+
+def folders_in(cur: Cursor) -> dict[str, tuple[str, ...]]:
+    cur.execute("SELECT site, folders FROM sites ORDER BY site")
+    return {site: _folders(folders) for site, folders in cur.fetchall()}
+
+
+def _folders(text: str) -> tuple[str, ...]:
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        return ()
+    return tuple(f for f in value if type(f) is str) if type(value) is list else ()
+
+
+def _when(text: str) -> dt.datetime:
+    try:
+        return dt.datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return dt.datetime.min
+
+
+def migrate(cur: Cursor, ours: int, steps: Sequence[Sequence[str]], exists: Callable[[Cursor], bool]) -> None:
+    """Apply the steps above the store's version (``steps[0]`` makes version 1), inside the caller's transaction;
+    StoreError when the store is newer than ``ours``."""
+    if not exists(cur):
+        cur.execute("CREATE TABLE store_schema (version INTEGER NOT NULL)")
+        cur.execute("INSERT INTO store_schema (version) VALUES (0)")
+    cur.execute("SELECT version FROM store_schema")
+    found = int(cur.fetchone()[0])
+    if found > ours:
+        raise newer_schema(found, ours)
+    for version in range(found + 1, ours + 1):
+        for statement in steps[version - 1]:
+            cur.execute(statement)
+    if found < ours:
+        cur.execute("UPDATE store_schema SET version = ?", (ours,))

@@ -1,0 +1,321 @@
+"""The central store and sites (issue 17): publishing, building the summary from the store, and what goes wrong.
+
+The oracle is the product's own single-root result: a company processed in one root gives 汇总.xlsx; the same
+registers spread over sites that publish to a store must give, at a head office that holds nothing but the
+store's address, the same summary — every part byte for byte, except 数据状态, which has one more line per site
+(and the times at which each copy was processed). Engines run the same tests: SQLite here (PostgreSQL in
+test_store_postgres.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+import sqlite3
+import threading
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from python_calamine import CalamineWorkbook
+from typer.testing import CliRunner
+
+from automation.cli import app
+from automation.sample import build_sample
+from automation.settings import SettingsError, load_settings, parse_settings
+from automation.store import Publication, StoreError, open_store
+from automation.store.sqlite import SqliteStore
+from automation.summary import build_from_store, run_root
+from automation.summary.sites import pending, send_pending
+
+AS_OF = dt.datetime(2026, 11, 27, 16, 0)
+HEAD = "总部"
+BRANCHES = ("慈溪分公司", "服务中心")
+SUMMARY = Path(HEAD) / "汇总.xlsx"
+STATUS_SHEET = "数据状态"
+TIMES = (3, 4)  # 数据状态's 修改时间 and 处理时间: when each copy was saved and processed
+
+
+def toml(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
+
+
+def store_settings(store: Path, *, publish: bool, site: str | None = None, folders: list[str] | None = None) -> str:
+    text = f'[store]\nurl = "{store.as_posix()}"\npublish = {"true" if publish else "false"}\n'
+    if site is not None:
+        text += f'[site]\nname = "{site}"\n'
+        if folders is not None:
+            text += "folders = [" + ", ".join(f'"{f}"' for f in folders) + "]\n"
+    return text
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample company as staff left it (nothing processed)."""
+    root = tmp_path_factory.mktemp("store") / "source"
+    build_sample(root, as_of=AS_OF, rows=30, branches=BRANCHES)
+    return root
+
+
+@pytest.fixture(scope="module")
+def one_root(source: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The oracle: the whole company processed in one root, without a store."""
+    root = tmp_path_factory.mktemp("one") / "company"
+    shutil.copytree(source, root)
+    _, outcome = run_root(root, as_of=AS_OF)
+    assert outcome is not None and outcome.written
+    assert not (root / ".automation" / "store.sqlite").exists()  # no store unless asked: today's behaviour
+    return root
+
+
+def parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as zf:
+        return {n: zf.read(n) for n in zf.namelist()}
+
+
+def status_rows(path: Path) -> list[tuple[object, ...]]:
+    ws = openpyxl.load_workbook(path, read_only=True)[STATUS_SHEET]
+    return [tuple(r) for r in ws.iter_rows(values_only=True)]
+
+
+def sheet_part(path: Path, name: str) -> str:
+    """The package part of a sheet, by its name."""
+    with zipfile.ZipFile(path) as zf:
+        book = zf.read("xl/workbook.xml").decode()
+        rels = zf.read("xl/_rels/workbook.xml.rels").decode()
+    rid = re.search(rf'<sheet [^>]*name="{name}"[^>]*r:id="(rId\d+)"', book).group(1)  # type: ignore[union-attr]
+    target = re.search(rf'Id="{rid}"[^>]*Target="([^"]+)"', rels) or re.search(rf'Target="([^"]+)"[^>]*Id="{rid}"', rels)
+    return "xl/" + target.group(1).removeprefix("/xl/")  # type: ignore[union-attr]
+
+
+def assert_same_summary(oracle: Path, built: Path, sites: list[str], *, times_differ: bool) -> None:
+    """Every part equal but 数据状态 (and the workbook part, which holds its print range); 数据状态 equal row for
+    row, then one 已发布 line per site."""
+    status_part = sheet_part(built, STATUS_SHEET)
+    a, b = parts(oracle), parts(built)
+    assert a.keys() == b.keys()
+    differing = {n for n in a if a[n] != b[n]}
+    assert differing <= {status_part, "xl/workbook.xml"}, differing
+    want, got = status_rows(oracle), status_rows(built)
+    lines = got[len(want) :]
+    assert [line[1] for line in lines] == [f"站点：{s}" for s in sorted(sites)]
+    assert all(line[7] == "已发布" for line in lines)
+    got = got[: len(want)]
+    if times_differ:
+        want = [tuple(None if i in TIMES else v for i, v in enumerate(r)) for r in want]
+        got = [tuple(None if i in TIMES else v for i, v in enumerate(r)) for r in got]
+    assert got == want
+
+
+# ------------------------------------------------------------------------------------------ the oracle
+
+
+def test_one_root_through_its_own_store_gives_its_own_summary(source: Path, tmp_path: Path) -> None:
+    root, head = tmp_path / "company", tmp_path / "head"
+    shutil.copytree(source, root)
+    store = tmp_path / "store.sqlite"
+    toml(root / "automation.toml", store_settings(store, publish=True))
+    _, outcome = run_root(root, as_of=AS_OF)
+    assert outcome is not None and outcome.written
+    assert outcome.published is not None and outcome.published.problem is None, outcome.published
+    head.mkdir()
+    toml(head / "automation.toml", store_settings(store, publish=False))
+    built = build_from_store(head, as_of=AS_OF)
+    assert built.written, built
+    assert_same_summary(root / SUMMARY, head / SUMMARY, [root.name], times_differ=False)
+
+
+def test_three_sites_give_the_one_root_summary(source: Path, one_root: Path, tmp_path: Path) -> None:
+    """Head office and two branches on separate roots. Each branch keeps a copy of 总部's registers for its
+    lookups and publishes only its own folder; the head office's staff list is checked against the folders every
+    site publishes (MST003), so the head office processes after the branches have published, as it would on
+    any later day."""
+    store = tmp_path / "store.sqlite"
+    for site in [*BRANCHES, HEAD]:
+        root = tmp_path / f"site-{site}"
+        for folder in {site, HEAD}:
+            shutil.copytree(source / folder, root / folder)
+        toml(root / "automation.toml", store_settings(store, publish=True, site=site, folders=[site]))
+        _, outcome = run_root(root, as_of=AS_OF)
+        assert outcome is not None and outcome.published is not None and outcome.published.problem is None
+    head = tmp_path / "head"
+    head.mkdir()
+    toml(head / "automation.toml", store_settings(store, publish=False))
+    result = CliRunner().invoke(app, ["consolidate", "--from-store", str(head), "--as-of", AS_OF.isoformat()])
+    assert result.exit_code == 0, result.output
+    assert_same_summary(one_root / SUMMARY, head / SUMMARY, [*BRANCHES, HEAD], times_differ=True)
+    # The head-office site ([site] folders holds 总部) builds its own 汇总.xlsx from the store too.
+    assert_same_summary(one_root / SUMMARY, tmp_path / f"site-{HEAD}" / SUMMARY, [*BRANCHES, HEAD], times_differ=True)
+
+
+def test_the_store_holds_no_phone_number_or_address(source: Path, tmp_path: Path) -> None:
+    """信息 第六条: what leaves a site for the store holds none of the customers' phone numbers or addresses."""
+    root = tmp_path / "company"
+    shutil.copytree(source, root)
+    store = tmp_path / "store.sqlite"
+    toml(root / "automation.toml", store_settings(store, publish=True))
+    run_root(root, as_of=AS_OF)
+    secrets: set[str] = set()
+    for path in root.rglob("*.xlsx"):
+        book = CalamineWorkbook.from_path(str(path))
+        for name in book.sheet_names:
+            rows = book.get_sheet_by_name(name).to_python()
+            if not rows:
+                continue
+            header = [str(h) for h in rows[0]] if any(str(h) in ("电话", "地址") for h in rows[0]) else []
+            for row in rows[1:] if header else ():
+                for h, v in zip(header, row, strict=False):
+                    if h in ("电话", "地址") and isinstance(v, str) and len(v.strip()) >= 7:
+                        secrets.add(v.strip())
+    assert len(secrets) > 20  # the sample has phones and addresses to leak
+    with sqlite3.connect(store) as db:
+        stored = [bytes(b) for (b,) in db.execute("SELECT body FROM bodies")]
+        stored += [bytes(m) for (m,) in db.execute("SELECT meta FROM sites")]
+    text = b"\n".join(stored).decode("utf-8", "replace")
+    assert not [s for s in secrets if s in text]
+
+
+# ------------------------------------------------------------------------------------------ the engine
+
+
+def publication(site: str, seq: int, *, origin: str = "o1", body: bytes = b"facts") -> Publication:
+    return Publication(site=site, origin=origin, seq=seq, published_at=dt.datetime(2026, 11, 27, 9, 0),
+                       meta=b"{}", folders=(site,), bodies={f"{site}/叫修登记簿.xlsx": body + str(seq).encode()})  # fmt: skip
+
+
+def test_a_late_publication_never_replaces_a_newer_one(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "s.sqlite")
+    assert store.publish(publication("A", 10))
+    assert not store.publish(publication("A", 5))  # arrived late
+    assert not store.publish(publication("A", 10))  # the same one again: no duplicate
+    [latest] = store.latest()
+    assert latest.publication.seq == 10
+    assert latest.publication.bodies == {"A/叫修登记簿.xlsx": b"facts10"}
+    assert store.publish(publication("A", 11))
+    assert [s.publication.seq for s in store.latest()] == [11]
+    with sqlite3.connect(tmp_path / "s.sqlite") as db:  # the older body went with the snapshot that held it
+        assert db.execute("SELECT count(*) FROM bodies").fetchone() == (1,)
+
+
+def test_two_sites_publishing_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    SqliteStore(path).close()
+    errors: list[BaseException] = []
+
+    def site(name: str) -> None:
+        store = SqliteStore(path)  # its own connection, as another process would have
+        try:
+            for seq in range(1, 41):
+                store.publish(publication(name, seq, origin=name))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            store.close()
+
+    threads = [threading.Thread(target=site, args=(n,)) for n in ("A", "B")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    latest = {s.publication.site: s.publication for s in SqliteStore(path).latest()}
+    assert {k: p.seq for k, p in latest.items()} == {"A": 40, "B": 40}
+    assert latest["A"].bodies == {"A/叫修登记簿.xlsx": b"facts40"}
+
+
+def test_another_root_cannot_publish_as_the_same_site(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "s.sqlite")
+    assert store.publish(publication("A", 1, origin="first"))
+    with pytest.raises(StoreError) as refused:
+        store.publish(publication("A", 2, origin="second"))
+    assert "已被另一个根目录使用" in refused.value.zh
+    assert [s.publication.origin for s in store.latest()] == ["first"]
+
+
+def test_a_store_of_a_newer_version_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    SqliteStore(path).close()
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE store_schema SET version = 99")
+    with pytest.raises(StoreError) as refused:
+        SqliteStore(path)
+    assert "比本程序支持的 1 新" in refused.value.zh
+    head = tmp_path / "head"
+    head.mkdir()
+    toml(head / "automation.toml", store_settings(path, publish=False))
+    outcome = build_from_store(head, as_of=AS_OF)
+    assert not outcome.written and "比本程序支持的 1 新" in (outcome.reason or "")
+
+
+def test_a_damaged_body_costs_its_site_one_line(source: Path, tmp_path: Path) -> None:
+    root, head = tmp_path / "company", tmp_path / "head"
+    shutil.copytree(source, root)
+    store = tmp_path / "store.sqlite"
+    toml(root / "automation.toml", store_settings(store, publish=True))
+    run_root(root, as_of=AS_OF)
+    with sqlite3.connect(store) as db:
+        db.execute("UPDATE bodies SET body = X'00' WHERE sha256 = (SELECT min(sha256) FROM bodies)")
+    head.mkdir()
+    toml(head / "automation.toml", store_settings(store, publish=False))
+    outcome = build_from_store(head, as_of=AS_OF)
+    assert outcome.written
+    rows = status_rows(head / SUMMARY)
+    [line] = [r for r in rows if str(r[1]).startswith("站点：")]
+    assert line[7] == "无法使用" and "校验不符" in str(line[8])
+    assert not [r for r in rows if str(r[1]).endswith(".xlsx")]  # nothing of that site is believed
+
+
+# ------------------------------------------------------------------------------------------ offline
+
+
+def test_an_offline_site_keeps_working_and_catches_up(source: Path, tmp_path: Path) -> None:
+    root = tmp_path / "company"
+    shutil.copytree(source, root)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the store's folder should be", encoding="utf-8")
+    toml(root / "automation.toml", store_settings(blocker / "store.sqlite", publish=True))
+    reports, outcome = run_root(root, as_of=AS_OF)
+    assert outcome is not None and outcome.written  # local work goes on
+    assert all(r.written for r in reports if not r.error_zh)
+    assert outcome.published is not None and outcome.published.problem is not None
+    assert "1 份待发送" in outcome.published.message()
+    [first] = pending(root)
+    _, outcome = run_root(root, as_of=AS_OF)  # still offline: the newer snapshot replaces the queued one
+    [second] = pending(root)
+    assert second.name > first.name and not first.exists()
+
+    store = tmp_path / "store.sqlite"
+    toml(root / "automation.toml", store_settings(store, publish=True))
+    sent = send_pending(root, load_settings(root))
+    assert sent.problem is None and sent.sent == 1 and pending(root) == []
+    [stored] = open_store(root, url=str(store)).latest()
+    assert stored.publication.seq == int(second.stem)
+    assert send_pending(root, load_settings(root)).sent == 0  # nothing twice
+
+
+# ------------------------------------------------------------------------------------------ settings
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ({"store": {"url": "postgresql://clerk:secret@server/company"}}, "密码不能写在 automation.toml 中"),
+        ({"store": {"url": "mysql://server/company"}}, "不支持的存储地址"),
+        ({"store": {"publish": "yes"}}, "应为 true 或 false"),
+        ({"site": {"name": "a/b"}}, "不含 / 或"),
+        ({"site": {"folders": "分公司A"}}, "文件夹名称列表"),
+    ],
+)
+def test_store_settings_are_checked(table: dict, message: str) -> None:
+    with pytest.raises(SettingsError) as refused:
+        parse_settings(table)
+    assert message in refused.value.zh
+
+
+def test_the_settings_never_show_the_store_address() -> None:
+    """Settings' repr keys the summary cache: where facts are published must not change them."""
+    settings = parse_settings({"store": {"url": "postgresql://clerk@server/company", "publish": True},
+                               "site": {"name": "慈溪", "folders": ["慈溪分公司"]}})  # fmt: skip
+    assert repr(settings) == repr(parse_settings({}))
