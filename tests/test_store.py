@@ -10,23 +10,25 @@ test_store_postgres.py).
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 import shutil
 import sqlite3
 import threading
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
 import pytest
+from postgres_server import ADMIN, ADMIN_PASSWORD, PostgresServer, start_server
 from python_calamine import CalamineWorkbook
 from typer.testing import CliRunner
 
 from automation.cli import app
 from automation.sample import build_sample
 from automation.settings import SettingsError, load_settings, parse_settings
-from automation.store import Publication, StoreError, open_store
-from automation.store.sqlite import SqliteStore
+from automation.store import Publication, Store, StoreError, open_store
 from automation.summary import build_from_store, run_root
 from automation.summary.sites import pending, send_pending
 
@@ -42,13 +44,95 @@ def toml(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def store_settings(store: Path, *, publish: bool, site: str | None = None, folders: list[str] | None = None) -> str:
-    text = f'[store]\nurl = "{store.as_posix()}"\npublish = {"true" if publish else "false"}\n'
+def store_settings(url: str, *, publish: bool, site: str | None = None, folders: list[str] | None = None) -> str:
+    text = f'[store]\nurl = "{url}"\npublish = {"true" if publish else "false"}\n'
     if site is not None:
         text += f'[site]\nname = "{site}"\n'
         if folders is not None:
             text += "folders = [" + ", ".join(f'"{f}"' for f in folders) + "]\n"
     return text
+
+
+# ------------------------------------------------------------------------------------------ the engines
+
+ROLES = itertools.count(1)  # login roles are the server's, not the database's: every test makes new names
+
+
+@pytest.fixture(scope="module")
+def pg() -> Iterator[PostgresServer]:
+    server, stop = start_server()
+    try:
+        yield server
+    finally:
+        stop()
+
+
+class Engine:
+    """One empty store of either engine, and what the tests do to it from outside the product."""
+
+    def __init__(self, kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pg: PostgresServer | None):
+        self.kind, self.pg = kind, pg
+        if pg is None:
+            self.path = tmp_path / "store.sqlite"
+            self.url = str(self.path)
+            open_store(tmp_path, url=self.url).close()
+            return
+        self.database = pg.new_database()
+        self.url = pg.url(self.database)
+        # Passwords as sites keep them: in the file libpq reads (never in automation.toml).
+        self.passfile = tmp_path / "pgpass"
+        self.passfile.write_text(f"127.0.0.1:{pg.port}:*:{ADMIN}:{ADMIN_PASSWORD}\n", encoding="utf-8")
+        self.passfile.chmod(0o600)
+        monkeypatch.setenv("PGPASSFILE", str(self.passfile))
+        monkeypatch.delenv("PGPASSWORD", raising=False)
+        open_store(tmp_path, url=self.url).close()  # migrated by its owner, as an administrator would first
+
+    def open(self) -> Store:
+        return open_store(Path("."), url=self.url)
+
+    def execute(self, statement: str) -> list[tuple[object, ...]]:
+        """SQL as the store's owner (to look inside, or to damage it)."""
+        if self.pg is None:
+            with sqlite3.connect(self.path) as db:
+                return [tuple(r) for r in db.execute(statement).fetchall()]
+        with self.pg.admin(self.database) as db:
+            cur = db.execute(statement)
+            return [tuple(r) for r in cur.fetchall()] if cur.description else []
+
+    def zero_byte(self) -> str:
+        return "X'00'" if self.pg is None else "'\\x00'::bytea"
+
+    def role(self, group: str, *sites: str, password: str | None = None) -> str:
+        """The url of a new login role in ``group`` that publishes as ``sites`` (PostgreSQL); the owner's url
+        for SQLite, which has no roles."""
+        if self.pg is None:
+            return self.url
+        name = f"{group.removeprefix('automation_')}_{next(ROLES)}"
+        secret = password or f"pw-{name}"
+        self.pg.new_role(name, secret, group)
+        for site in sites:
+            self.execute(f"INSERT INTO site_roles (role, site) VALUES ('{name}', '{site}')")
+        with self.passfile.open("a", encoding="utf-8") as fh:
+            fh.write(f"127.0.0.1:{self.pg.port}:*:{name}:{secret}\n")
+        return self.pg.url(self.database, name)
+
+    def unreachable(self, tmp_path: Path) -> str:
+        if self.pg is None:
+            blocker = tmp_path / "not-a-folder"
+            blocker.write_text("a file where the store's folder should be", encoding="utf-8")
+            return str(blocker / "store.sqlite")
+        import socket
+
+        with socket.socket() as s:  # a port nobody listens on
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        return f"postgresql://{ADMIN}@127.0.0.1:{port}/{self.database}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Engine:
+    server = request.getfixturevalue("pg") if request.param == "postgresql" else None
+    return Engine(request.param, tmp_path, monkeypatch, server)
 
 
 @pytest.fixture(scope="module")
@@ -112,37 +196,38 @@ def assert_same_summary(oracle: Path, built: Path, sites: list[str], *, times_di
 # ------------------------------------------------------------------------------------------ the oracle
 
 
-def test_one_root_through_its_own_store_gives_its_own_summary(source: Path, tmp_path: Path) -> None:
+def test_one_root_through_its_own_store_gives_its_own_summary(engine: Engine, source: Path, tmp_path: Path) -> None:
     root, head = tmp_path / "company", tmp_path / "head"
     shutil.copytree(source, root)
-    store = tmp_path / "store.sqlite"
-    toml(root / "automation.toml", store_settings(store, publish=True))
+    toml(root / "automation.toml", store_settings(engine.url, publish=True))
     _, outcome = run_root(root, as_of=AS_OF)
     assert outcome is not None and outcome.written
-    assert outcome.published is not None and outcome.published.problem is None, outcome.published
+    assert outcome.published is not None and outcome.published.problem is None, outcome.published.message()
     head.mkdir()
-    toml(head / "automation.toml", store_settings(store, publish=False))
+    toml(head / "automation.toml", store_settings(engine.url, publish=False))
     built = build_from_store(head, as_of=AS_OF)
     assert built.written, built
     assert_same_summary(root / SUMMARY, head / SUMMARY, [root.name], times_differ=False)
 
 
-def test_three_sites_give_the_one_root_summary(source: Path, one_root: Path, tmp_path: Path) -> None:
-    """Head office and two branches on separate roots. Each branch keeps a copy of 总部's registers for its
+def test_three_sites_give_the_one_root_summary(engine: Engine, source: Path, one_root: Path, tmp_path: Path) -> None:
+    """Head office and two branches on separate roots, each publishing with a role of its own (PostgreSQL); the
+    head office reads with a role that may only read. Each branch keeps a copy of 总部's registers for its
     lookups and publishes only its own folder; the head office's staff list is checked against the folders every
     site publishes (MST003), so the head office processes after the branches have published, as it would on
     any later day."""
-    store = tmp_path / "store.sqlite"
     for site in [*BRANCHES, HEAD]:
         root = tmp_path / f"site-{site}"
         for folder in {site, HEAD}:
             shutil.copytree(source / folder, root / folder)
-        toml(root / "automation.toml", store_settings(store, publish=True, site=site, folders=[site]))
+        url = engine.role("automation_site", site)
+        toml(root / "automation.toml", store_settings(url, publish=True, site=site, folders=[site]))
         _, outcome = run_root(root, as_of=AS_OF)
-        assert outcome is not None and outcome.published is not None and outcome.published.problem is None
+        assert outcome is not None and outcome.published is not None
+        assert outcome.published.problem is None, outcome.published.message()
     head = tmp_path / "head"
     head.mkdir()
-    toml(head / "automation.toml", store_settings(store, publish=False))
+    toml(head / "automation.toml", store_settings(engine.role("automation_reader"), publish=False))
     result = CliRunner().invoke(app, ["consolidate", "--from-store", str(head), "--as-of", AS_OF.isoformat()])
     assert result.exit_code == 0, result.output
     assert_same_summary(one_root / SUMMARY, head / SUMMARY, [*BRANCHES, HEAD], times_differ=True)
@@ -150,29 +235,26 @@ def test_three_sites_give_the_one_root_summary(source: Path, one_root: Path, tmp
     assert_same_summary(one_root / SUMMARY, tmp_path / f"site-{HEAD}" / SUMMARY, [*BRANCHES, HEAD], times_differ=True)
 
 
-def test_the_store_holds_no_phone_number_or_address(source: Path, tmp_path: Path) -> None:
+def test_the_store_holds_no_phone_number_or_address(engine: Engine, source: Path, tmp_path: Path) -> None:
     """信息 第六条: what leaves a site for the store holds none of the customers' phone numbers or addresses."""
     root = tmp_path / "company"
     shutil.copytree(source, root)
-    store = tmp_path / "store.sqlite"
-    toml(root / "automation.toml", store_settings(store, publish=True))
+    toml(root / "automation.toml", store_settings(engine.url, publish=True))
     run_root(root, as_of=AS_OF)
     secrets: set[str] = set()
     for path in root.rglob("*.xlsx"):
         book = CalamineWorkbook.from_path(str(path))
         for name in book.sheet_names:
             rows = book.get_sheet_by_name(name).to_python()
-            if not rows:
-                continue
-            header = [str(h) for h in rows[0]] if any(str(h) in ("电话", "地址") for h in rows[0]) else []
-            for row in rows[1:] if header else ():
+            header = [str(h) for h in rows[0]] if rows else []
+            for row in rows[1:] if {"电话", "地址"} & set(header) else ():
                 for h, v in zip(header, row, strict=False):
                     if h in ("电话", "地址") and isinstance(v, str) and len(v.strip()) >= 7:
                         secrets.add(v.strip())
     assert len(secrets) > 20  # the sample has phones and addresses to leak
-    with sqlite3.connect(store) as db:
-        stored = [bytes(b) for (b,) in db.execute("SELECT body FROM bodies")]
-        stored += [bytes(m) for (m,) in db.execute("SELECT meta FROM sites")]
+    stored = [bytes(b) for (b,) in engine.execute("SELECT body FROM bodies")]
+    stored += [bytes(m) for (m,) in engine.execute("SELECT meta FROM sites")]  # type: ignore[arg-type]
+    assert len(stored) > 10
     text = b"\n".join(stored).decode("utf-8", "replace")
     assert not [s for s in secrets if s in text]
 
@@ -182,83 +264,84 @@ def test_the_store_holds_no_phone_number_or_address(source: Path, tmp_path: Path
 
 def publication(site: str, seq: int, *, origin: str = "o1", body: bytes = b"facts") -> Publication:
     return Publication(site=site, origin=origin, seq=seq, published_at=dt.datetime(2026, 11, 27, 9, 0),
-                       meta=b"{}", folders=(site,), bodies={f"{site}/叫修登记簿.xlsx": body + str(seq).encode()})  # fmt: skip
+                       meta=b"{}", folders=(site,), bodies={f"{site}/叫修登记簿.xlsx": body + f"{site}{seq}".encode()})  # fmt: skip
 
 
-def test_a_late_publication_never_replaces_a_newer_one(tmp_path: Path) -> None:
-    store = SqliteStore(tmp_path / "s.sqlite")
+def test_a_late_publication_never_replaces_a_newer_one(engine: Engine) -> None:
+    store = engine.open()
     assert store.publish(publication("A", 10))
     assert not store.publish(publication("A", 5))  # arrived late
     assert not store.publish(publication("A", 10))  # the same one again: no duplicate
     [latest] = store.latest()
     assert latest.publication.seq == 10
-    assert latest.publication.bodies == {"A/叫修登记簿.xlsx": b"facts10"}
+    assert latest.publication.bodies == {"A/叫修登记簿.xlsx": b"factsA10"}
     assert store.publish(publication("A", 11))
     assert [s.publication.seq for s in store.latest()] == [11]
-    with sqlite3.connect(tmp_path / "s.sqlite") as db:  # the older body went with the snapshot that held it
-        assert db.execute("SELECT count(*) FROM bodies").fetchone() == (1,)
+    store.close()
+    # The older body went with the snapshot that held it.
+    assert engine.execute("SELECT count(*) FROM bodies") == [(1,)]
 
 
-def test_two_sites_publishing_at_once(tmp_path: Path) -> None:
-    path = tmp_path / "s.sqlite"
-    SqliteStore(path).close()
+def test_two_sites_publishing_at_once(engine: Engine) -> None:
     errors: list[BaseException] = []
+    urls = {name: engine.role("automation_site", name) for name in ("A", "B")}
 
     def site(name: str) -> None:
-        store = SqliteStore(path)  # its own connection, as another process would have
         try:
-            for seq in range(1, 41):
-                store.publish(publication(name, seq, origin=name))
+            store = open_store(Path("."), url=urls[name])  # its own connection, as another process would have
+            try:
+                for seq in range(1, 31):
+                    store.publish(publication(name, seq, origin=name))
+            finally:
+                store.close()
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
-        finally:
-            store.close()
 
-    threads = [threading.Thread(target=site, args=(n,)) for n in ("A", "B")]
+    threads = [threading.Thread(target=site, args=(n,)) for n in urls]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert not errors
-    latest = {s.publication.site: s.publication for s in SqliteStore(path).latest()}
-    assert {k: p.seq for k, p in latest.items()} == {"A": 40, "B": 40}
-    assert latest["A"].bodies == {"A/叫修登记簿.xlsx": b"facts40"}
+    assert not errors, errors
+    store = engine.open()
+    latest = {s.publication.site: s.publication for s in store.latest()}
+    store.close()
+    assert {k: p.seq for k, p in latest.items()} == {"A": 30, "B": 30}
+    assert latest["A"].bodies == {"A/叫修登记簿.xlsx": b"factsA30"}
+    assert engine.execute("SELECT count(*) FROM bodies") == [(2,)]
 
 
-def test_another_root_cannot_publish_as_the_same_site(tmp_path: Path) -> None:
-    store = SqliteStore(tmp_path / "s.sqlite")
+def test_another_root_cannot_publish_as_the_same_site(engine: Engine) -> None:
+    store = engine.open()
     assert store.publish(publication("A", 1, origin="first"))
     with pytest.raises(StoreError) as refused:
         store.publish(publication("A", 2, origin="second"))
     assert "已被另一个根目录使用" in refused.value.zh
     assert [s.publication.origin for s in store.latest()] == ["first"]
+    store.close()
 
 
-def test_a_store_of_a_newer_version_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "s.sqlite"
-    SqliteStore(path).close()
-    with sqlite3.connect(path) as db:
-        db.execute("UPDATE store_schema SET version = 99")
+def test_a_store_of_a_newer_version_is_refused(engine: Engine, tmp_path: Path) -> None:
+    engine.execute("UPDATE store_schema SET version = 99")
     with pytest.raises(StoreError) as refused:
-        SqliteStore(path)
+        engine.open()
     assert "比本程序支持的 1 新" in refused.value.zh
     head = tmp_path / "head"
     head.mkdir()
-    toml(head / "automation.toml", store_settings(path, publish=False))
+    toml(head / "automation.toml", store_settings(engine.url, publish=False))
     outcome = build_from_store(head, as_of=AS_OF)
     assert not outcome.written and "比本程序支持的 1 新" in (outcome.reason or "")
+    assert "\n" not in (outcome.reason or "")
 
 
-def test_a_damaged_body_costs_its_site_one_line(source: Path, tmp_path: Path) -> None:
+def test_a_damaged_body_costs_its_site_one_line(engine: Engine, source: Path, tmp_path: Path) -> None:
     root, head = tmp_path / "company", tmp_path / "head"
     shutil.copytree(source, root)
-    store = tmp_path / "store.sqlite"
-    toml(root / "automation.toml", store_settings(store, publish=True))
+    toml(root / "automation.toml", store_settings(engine.url, publish=True))
     run_root(root, as_of=AS_OF)
-    with sqlite3.connect(store) as db:
-        db.execute("UPDATE bodies SET body = X'00' WHERE sha256 = (SELECT min(sha256) FROM bodies)")
+    engine.execute(f"UPDATE bodies SET body = {engine.zero_byte()} WHERE sha256 = (SELECT min(sha256) FROM bodies)")
     head.mkdir()
-    toml(head / "automation.toml", store_settings(store, publish=False))
+    toml(head / "automation.toml", store_settings(engine.url, publish=False))
     outcome = build_from_store(head, as_of=AS_OF)
     assert outcome.written
     rows = status_rows(head / SUMMARY)
@@ -270,29 +353,80 @@ def test_a_damaged_body_costs_its_site_one_line(source: Path, tmp_path: Path) ->
 # ------------------------------------------------------------------------------------------ offline
 
 
-def test_an_offline_site_keeps_working_and_catches_up(source: Path, tmp_path: Path) -> None:
+def test_an_offline_site_keeps_working_and_catches_up(engine: Engine, source: Path, tmp_path: Path) -> None:
     root = tmp_path / "company"
     shutil.copytree(source, root)
-    blocker = tmp_path / "not-a-folder"
-    blocker.write_text("a file where the store's folder should be", encoding="utf-8")
-    toml(root / "automation.toml", store_settings(blocker / "store.sqlite", publish=True))
+    toml(root / "automation.toml", store_settings(engine.unreachable(tmp_path), publish=True))
     reports, outcome = run_root(root, as_of=AS_OF)
     assert outcome is not None and outcome.written  # local work goes on
     assert all(r.written for r in reports if not r.error_zh)
     assert outcome.published is not None and outcome.published.problem is not None
-    assert "1 份待发送" in outcome.published.message()
+    assert "1 份待发送" in outcome.published.message() and "\n" not in outcome.published.message()
     [first] = pending(root)
     _, outcome = run_root(root, as_of=AS_OF)  # still offline: the newer snapshot replaces the queued one
     [second] = pending(root)
     assert second.name > first.name and not first.exists()
 
-    store = tmp_path / "store.sqlite"
-    toml(root / "automation.toml", store_settings(store, publish=True))
+    toml(root / "automation.toml", store_settings(engine.url, publish=True))
     sent = send_pending(root, load_settings(root))
     assert sent.problem is None and sent.sent == 1 and pending(root) == []
-    [stored] = open_store(root, url=str(store)).latest()
+    store = engine.open()
+    [stored] = store.latest()
+    store.close()
     assert stored.publication.seq == int(second.stem)
     assert send_pending(root, load_settings(root)).sent == 0  # nothing twice
+
+
+# ------------------------------------------------------------------------------------------ PostgreSQL only
+
+
+@pytest.fixture
+def postgres(pg: PostgresServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Engine:
+    return Engine("postgresql", tmp_path, monkeypatch, pg)
+
+
+def test_a_site_role_writes_only_its_own_rows(postgres: Engine) -> None:
+    """Row-level security: the role of site A cannot publish as B, nor change or remove B's rows by hand; the
+    head office's reading role cannot write at all."""
+    owner = postgres.open()
+    assert owner.publish(publication("B", 1, origin="b"))
+    owner.close()
+    a_url = postgres.role("automation_site", "A")
+    a = open_store(Path("."), url=a_url)
+    assert a.publish(publication("A", 1, origin="a"))
+    with pytest.raises(StoreError) as refused:
+        a.publish(publication("B", 2, origin="b"))
+    assert "row-level security" in refused.value.en
+    a.close()
+    import psycopg
+
+    with psycopg.connect(a_url, autocommit=True) as db:  # the same role, by hand
+        assert db.execute("UPDATE sites SET seq = 99 WHERE site = 'B'").rowcount == 0
+        assert db.execute("DELETE FROM workbooks WHERE site = 'B'").rowcount == 0
+        assert db.execute("DELETE FROM bodies").rowcount == 0  # every body is still pointed at
+    reader = open_store(Path("."), url=postgres.role("automation_reader"))
+    assert {s.publication.site for s in reader.latest()} == {"A", "B"}
+    with pytest.raises(StoreError):
+        reader.publish(publication("C", 1, origin="c"))
+    reader.close()
+    assert postgres.execute("SELECT site, seq FROM sites ORDER BY site") == [("A", 1), ("B", 1)]
+
+
+def test_a_wrong_password_is_one_line_and_local_work_goes_on(postgres: Engine, source: Path, tmp_path: Path) -> None:
+    url = postgres.role("automation_site", "慈溪分公司", password="right")
+    text = postgres.passfile.read_text(encoding="utf-8").replace(":right\n", ":wrong\n")
+    postgres.passfile.write_text(text, encoding="utf-8")
+    with pytest.raises(StoreError) as refused:
+        open_store(Path("."), url=url)
+    assert "password authentication failed" in refused.value.en and "\n" not in refused.value.en
+    assert "wrong" not in refused.value.en and "wrong" not in refused.value.zh
+    root = tmp_path / "company"
+    shutil.copytree(source, root)
+    toml(root / "automation.toml", store_settings(url, publish=True))
+    reports, outcome = run_root(root, as_of=AS_OF)
+    assert outcome is not None and outcome.written and all(r.written for r in reports if not r.error_zh)
+    assert outcome.published is not None and "password authentication failed" in outcome.published.message("en")
+    assert len(pending(root)) == 1
 
 
 # ------------------------------------------------------------------------------------------ settings

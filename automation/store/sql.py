@@ -7,8 +7,8 @@ Tables (version 1):
 * ``sites``: one row per site: its origin (the random id of the root that publishes as it), the sequence number
   and time of its latest publication, and its own lines (``meta``) with their digest;
 * ``workbooks``: the site's workbooks in that publication, each pointing at a body by digest;
-* ``bodies``: the facts, stored once per digest (an unchanged workbook is not sent twice over a slow line; bodies
-  no workbook points at any more are removed in the same transaction).
+* ``bodies``: the facts, stored once per digest (an unchanged workbook is not sent twice over a slow line; a body
+  no workbook points at any more is removed by the publication that stopped pointing at it).
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ CREATE_V1 = (
     "published_at TEXT NOT NULL, folders TEXT NOT NULL, meta {blob} NOT NULL, meta_sha256 TEXT NOT NULL)",
     "CREATE TABLE bodies (sha256 TEXT PRIMARY KEY, body {blob} NOT NULL)",
     "CREATE TABLE workbooks (site TEXT NOT NULL REFERENCES sites(site), path TEXT NOT NULL, "
-    "sha256 TEXT NOT NULL, PRIMARY KEY (site, path))",
+    "sha256 TEXT NOT NULL REFERENCES bodies(sha256), PRIMARY KEY (site, path))",
+    "CREATE INDEX workbooks_by_body ON workbooks (sha256)",
 )
 
 Cursor = Any  # a DB-API cursor of either engine
@@ -63,6 +64,8 @@ def publish_in(cur: Cursor, publication: Publication) -> bool:
     else:
         cur.execute("UPDATE sites SET seq = ?, published_at = ?, folders = ?, meta = ?, meta_sha256 = ? WHERE site = ?",
                     (p.seq, stamp, folders, p.meta, sha256(p.meta), p.site))  # fmt: skip
+    cur.execute("SELECT sha256 FROM workbooks WHERE site = ?", (p.site,))
+    before = {r[0] for r in cur.fetchall()}
     cur.execute("DELETE FROM workbooks WHERE site = ?", (p.site,))
     digests = p.digests()
     for path, body in p.bodies.items():
@@ -70,9 +73,13 @@ def publish_in(cur: Cursor, publication: Publication) -> bool:
         # Only a body the store lacks travels: an unchanged workbook costs one short query over a slow line.
         cur.execute("SELECT 1 FROM bodies WHERE sha256 = ?", (digest,))
         if cur.fetchone() is None:
-            cur.execute("INSERT INTO bodies (sha256, body) VALUES (?, ?)", (digest, body))
+            cur.execute("INSERT INTO bodies (sha256, body) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING", (digest, body))
         cur.execute("INSERT INTO workbooks (site, path, sha256) VALUES (?, ?, ?)", (p.site, path, digest))
-    cur.execute("DELETE FROM bodies WHERE sha256 NOT IN (SELECT sha256 FROM workbooks)")
+    # The bodies only the previous snapshot pointed at go with it (looked up one by one: a site never scans
+    # the other sites' rows, so concurrent publications of different sites do not conflict).
+    for digest in sorted(before - set(digests.values())):
+        cur.execute("DELETE FROM bodies WHERE sha256 = ? AND NOT EXISTS (SELECT 1 FROM workbooks WHERE sha256 = ?)",
+                    (digest, digest))  # fmt: skip
     return True
 
 
