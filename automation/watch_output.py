@@ -42,6 +42,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "summary": ("汇总已更新（{seconds:.1f} 秒）", "Summary rebuilt ({seconds:.1f} s)"),
     "summary_copy": ("汇总未替换：{reason}", "Summary not replaced: {reason}"),
     "summary_failed": ("汇总更新失败：{error}；稍后自动重试", "Summary could not be rebuilt: {error}; retried later"),
+    "store_waiting": ("{reason}；下次处理时再发送", "{reason}; sent with the next processing"),
     "state_failed": ("{name}：{error}；稍后自动重试", "{name}: {error}; retried later"),
     "stale_lock": ("{name}：{reason}", "{name}: {reason}"),
     "cleaned": ("清理了上次异常退出遗留的 {count} 个临时文件（完整的旧版本已存入历史）",

@@ -172,9 +172,11 @@ class SummaryScheduler:
         with self.cond:
             facts, self._facts = self._facts, {}
         outcome = summary.build_summary(self.root, as_of=self.now().replace(second=0, microsecond=0), facts=facts)
+        language = self.settings().language
+        if outcome.published is not None and outcome.published.problem is not None:  # the site's store is away
+            self.log.say("store_waiting", level=logging.WARNING, reason=outcome.published.message(language))
         if outcome.written:
             return None
-        language = self.settings().language
         if outcome.copy is not None:  # open elsewhere: the copy is there and the summary follows when it closes
             self.log.say("summary_copy", level=logging.WARNING, reason=outcome.message(language))
             return None

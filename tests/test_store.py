@@ -350,6 +350,27 @@ def test_a_damaged_body_costs_its_site_one_line(engine: Engine, source: Path, tm
     assert not [r for r in rows if str(r[1]).endswith(".xlsx")]  # nothing of that site is believed
 
 
+def test_a_folder_two_sites_publish_is_counted_once(engine: Engine, source: Path, tmp_path: Path) -> None:
+    """Two roots set up to hold the same branch (a copied automation.toml): the head office counts the branch
+    once and names the second site in one line."""
+    for site in ("A站", "B站"):  # the store lists sites by name: A站 first
+        root = tmp_path / site
+        for folder in (BRANCHES[0], HEAD):
+            shutil.copytree(source / folder, root / folder)
+        toml(root / "automation.toml", store_settings(engine.url, publish=True, site=site, folders=[BRANCHES[0]]))
+        run_root(root, as_of=AS_OF)
+    head = tmp_path / "head"
+    head.mkdir()
+    toml(head / "automation.toml", store_settings(engine.url, publish=False))
+    assert build_from_store(head, as_of=AS_OF).written
+    rows = status_rows(head / SUMMARY)
+    books = [r[1] for r in rows if str(r[1]).endswith(".xlsx")]
+    assert len(books) == len(set(books)) == 4  # the branch's four registers, once
+    lines = {r[1]: r for r in rows if str(r[1]).startswith("站点：")}
+    assert lines["站点：A站"][7] == "已发布"
+    assert lines["站点：B站"][7] == "无法使用" and "都发布了文件夹「慈溪分公司」" in str(lines["站点：B站"][8])
+
+
 # ------------------------------------------------------------------------------------------ offline
 
 
@@ -362,6 +383,8 @@ def test_an_offline_site_keeps_working_and_catches_up(engine: Engine, source: Pa
     assert all(r.written for r in reports if not r.error_zh)
     assert outcome.published is not None and outcome.published.problem is not None
     assert "1 份待发送" in outcome.published.message() and "\n" not in outcome.published.message()
+    [waiting] = [r for r in status_rows(root / SUMMARY) if r[7] == "待发布"]  # and the site's 数据状态 says so
+    assert "1 份待发送" in str(waiting[8])
     [first] = pending(root)
     _, outcome = run_root(root, as_of=AS_OF)  # still offline: the newer snapshot replaces the queued one
     [second] = pending(root)

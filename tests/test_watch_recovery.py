@@ -217,3 +217,22 @@ def test_summary_log_tells_the_truth_and_an_unwritable_summary_is_retried(
     log = log_text(root)
     assert "汇总更新失败：无法写入汇总：磁盘空间不足" in log
     assert log.index("汇总更新失败") < log.index("汇总已更新")  # only claimed once it was true
+
+
+def test_a_store_out_of_reach_is_one_line_in_the_log_and_the_watcher_goes_on(
+    root: Path, src: Path, start: Started
+) -> None:
+    """Issue 17: a site whose store cannot be reached keeps processing; the log says once per build that the
+    publication waits, and the summary is still written."""
+    blocker = root.parent / "not-a-folder"
+    blocker.write_text("a file where the store's folder should be", encoding="utf-8")
+    (root / "automation.toml").write_text(f'[store]\nurl = "{(blocker / "s.sqlite").as_posix()}"\npublish = true\n',
+                                          encoding="utf-8")  # fmt: skip
+    watcher = start(on_summary=None)
+    book = root / BRANCH / CALLINS
+    content = write_plain(book, register_bytes(src))
+    wait_for(lambda: written_from(root, book, content), what="results written with the store away")
+    wait_for(lambda: "未能发布到中央存储，1 份待发送" in log_text(root), what="the waiting publication in the log")
+    assert watcher.wait_idle(10)
+    assert "汇总已更新" in log_text(root)  # the local summary is written all the same
+    assert (root / ".automation" / "store").is_dir() and list((root / ".automation" / "store").glob("*.pub"))

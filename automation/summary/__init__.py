@@ -45,7 +45,7 @@ from .build import SummaryInput, summary_book, workbook_status
 from .charts import build_package
 from .collect import WorkbookFacts, collect_facts, facts_of, facts_of_reports
 from .outbox import outbox_lines
-from .sites import Sent, from_store, publish
+from .sites import Sent, from_store, publish, waiting_line
 
 COPY_STAMP = "%Y%m%d-%H%M%S"
 
@@ -130,6 +130,8 @@ def _summarise(
     if settings.store_publish:
         inp = dataclasses.replace(inp, status=workbook_status(inp))  # computed once: published and shown
         sent = publish(root, settings, inp, inp.status)  # type: ignore[arg-type]
+        if sent.problem is not None:
+            inp = dataclasses.replace(inp, extra_status=[*inp.extra_status, waiting_line(sent)])
     if is_head_office_site(settings):
         return _from_store(root, settings, as_of, sent)  # its own folders are only a part of the company
     return dataclasses.replace(_write_book(inp), published=sent)
@@ -200,6 +202,8 @@ def _from_store(root: Path, settings: Settings, as_of: dt.datetime, sent: Sent |
         return SummaryOutcome(path, False, None, f"无法读取中央存储 {where}：{exc.zh}",
                               f"cannot read the store {where}: {exc.en}", published=sent)  # fmt: skip
     got = from_store(root, settings, as_of, stored)
+    if sent is not None and sent.problem is not None:
+        got.extra.append(waiting_line(sent))
     inp = SummaryInput(
         root=root,
         summary_path=path,

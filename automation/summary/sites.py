@@ -290,6 +290,11 @@ def send_pending(root: Path, settings: Settings, store: Store | None = None) -> 
     return Sent(sent, 0)
 
 
+def waiting_line(sent: Sent) -> tuple[list[object], str | None]:
+    """数据状态's line at a site whose publication waits in the outbox."""
+    return (["", "中央存储", "中央存储", None, None, None, None, "待发布", sent.message("zh")], WARNING_FILL)
+
+
 def publish(root: Path, settings: Settings, inp: SummaryInput, status: StatusRows) -> Sent:
     """Queue this build's snapshot and send everything pending."""
     try:
@@ -337,6 +342,7 @@ def from_store(root: Path, settings: Settings, as_of: dt.datetime, stored: Seque
     extra: list[tuple[list[object], str | None]] = []
     sites: list[tuple[list[object], str | None]] = []
     branches: set[str] = set()
+    owner: dict[str, str] = {}  # folder -> the site whose rows of it are used
     for item in stored:
         p = item.publication
         problem = None
@@ -350,9 +356,15 @@ def from_store(root: Path, settings: Settings, as_of: dt.datetime, stored: Seque
                     raise CacheFormatError("facts of another version")
             except (CacheFormatError, ValueError, KeyError, TypeError):
                 problem = "由另一版本的程序发布，或内容无法识别；请两边使用同一版本"
+            else:
+                shared = [f for f in meta.folders if f in owner]
+                if shared:  # counted once: the site that published first (by name) keeps the folder
+                    problem = (f"与站点「{owner[shared[0]]}」都发布了文件夹「{shared[0]}」（一个文件夹只能属于一个站点），"
+                               "本站点的数据未计入")  # fmt: skip
         sites.append(site_line(item, as_of, calendar, day_minutes, problem))
         if problem is not None:
             continue
+        owner.update(dict.fromkeys(meta.folders, p.site))
         facts.extend(f for f in decoded if f is not None)
         rows.extend(meta.rows)
         fills.extend(meta.fills)
@@ -377,4 +389,4 @@ def _text(value: object) -> str:
     return str(value.text if isinstance(value, Link) else value)
 
 
-__all__ = ["FromStore", "Sent", "from_store", "publish", "send_pending", "site_name", "snapshot"]
+__all__ = ["FromStore", "Sent", "from_store", "publish", "send_pending", "site_name", "snapshot", "waiting_line"]
