@@ -402,7 +402,10 @@ def _run_everything(
 def _print_summary(outcome: SummaryOutcome | None, lang: str) -> None:
     if outcome is None:
         return
-    if outcome.written:
+    if outcome.branch_site:
+        console.print("Branch site: the head office builds the summary from the store" if lang == "en"
+                      else "分公司站点：汇总由总部从中央存储生成")  # fmt: skip
+    elif outcome.written:
         console.print(("Summary: " if lang == "en" else "总部汇总：") + str(outcome.path))
     elif outcome.copy is not None:
         console.print(f"[yellow]{outcome.message(lang)}[/]")
@@ -431,7 +434,7 @@ def consolidate_command(
     build = build_from_store if from_store else build_summary
     outcome = build(root, as_of=parse_as_of(as_of) if as_of else None)
     _print_summary(outcome, lang)
-    raise typer.Exit(EXIT_OK if outcome.written or outcome.copy is not None else EXIT_UNUSABLE)
+    raise typer.Exit(EXIT_OK if outcome.done else EXIT_UNUSABLE)
 
 
 @app.command("refresh")

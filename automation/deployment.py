@@ -19,6 +19,7 @@ import pandas as pd
 from .calendar import read_overrides
 from .registers import REGISTERS, Register, SheetModel
 from .registers.model import normalise_header
+from .remote_lookups import remote_tables, uses_remote
 from .root import Source, branch_of, discover, is_ignored, original_of, recognise, unit_folders
 from .settings import Settings
 from .validators.context import (
@@ -137,6 +138,8 @@ class Deployment:
         self._folder_cache: dict[Path, list[LoadedWorkbook]] = {}
         self.read_guard = ReadGuard(root)  # content that ended a reader before is not read again
         self._units: frozenset[str] | None = None
+        self._remote: dict[tuple[str, str], list[Table]] | None = None
+        self.remote_digest = ""  # of the head office's shared tables read from the store, "" when none were
 
     def source(self, path: Path) -> Source:
         return Source(path=path, root=self.root, branch=branch_of(path, self.root))
@@ -200,7 +203,18 @@ class Deployment:
         return self._folder_cache[key]
 
     def register_tables(self, folder: Path, key: str, sheet: str) -> list[Table]:
-        return [w.tables[sheet] for w in self.folder(folder) if w.ok and w.register.key == key]
+        """The tables of ``sheet`` of every ``key`` register in ``folder``. At a branch site without the head
+        office's registers, those come from the store (:mod:`.remote_lookups`)."""
+        tables = [w.tables[sheet] for w in self.folder(folder) if w.ok and w.register.key == key]
+        if not tables and folder == self.head_office and self.remote() is not None:
+            return list(self.remote().get((key, sheet), []))  # type: ignore[union-attr]
+        return tables
+
+    def remote(self) -> dict[tuple[str, str], list[Table]] | None:
+        """The head office's shared tables from the store at a branch site (read once); None elsewhere."""
+        if self._remote is None and uses_remote(self.settings):
+            self._remote, self.remote_digest = remote_tables(self.root, self.settings)
+        return self._remote
 
     @property
     def head_office(self) -> Path:

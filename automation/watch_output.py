@@ -43,6 +43,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "summary_copy": ("汇总未替换：{reason}", "Summary not replaced: {reason}"),
     "summary_failed": ("汇总更新失败：{error}；稍后自动重试", "Summary could not be rebuilt: {error}; retried later"),
     "store_waiting": ("{reason}；下次处理时再发送", "{reason}; sent with the next processing"),
+    "store_published": ("已发布到中央存储", "Published to the store"),
     "state_failed": ("{name}：{error}；稍后自动重试", "{name}: {error}; retried later"),
     "stale_lock": ("{name}：{reason}", "{name}: {reason}"),
     "cleaned": ("清理了上次异常退出遗留的 {count} 个临时文件（完整的旧版本已存入历史）",

@@ -147,9 +147,9 @@ class SummaryScheduler:
                 failure = self._build()
                 if failure is None:
                     self.log.say("summary", seconds=time.monotonic() - started)
-                else:
+                elif failure:
                     self.log.say("summary_failed", level=logging.ERROR, error=failure)
-                self._retry(None if failure is None else time.monotonic())
+                self._retry(time.monotonic() if failure else None)
             except Exception as exc:  # noqa: BLE001 - a failed summary is logged; the watcher goes on
                 logger.exception("summary", extra=self.log.extra)
                 self.log.say("summary_failed", level=logging.ERROR, error=exc)
@@ -163,7 +163,8 @@ class SummaryScheduler:
                     self.cond.notify_all()
 
     def _build(self) -> str | None:
-        """Build the summary; None when it was written (or, open elsewhere, its copy was), else why not."""
+        """Build the summary; None when it was written (or, open elsewhere, its copy was), "" when there is none
+        to write (a branch site, which only publishes), else why not."""
         if self.on_summary is not None:
             self.on_summary(self.root)
             return None
@@ -175,6 +176,10 @@ class SummaryScheduler:
         language = self.settings().language
         if outcome.published is not None and outcome.published.problem is not None:  # the site's store is away
             self.log.say("store_waiting", level=logging.WARNING, reason=outcome.published.message(language))
+        if outcome.branch_site:
+            if outcome.published is not None and outcome.published.problem is None:
+                self.log.say("store_published")
+            return ""
         if outcome.written:
             return None
         if outcome.copy is not None:  # open elsewhere: the copy is there and the summary follows when it closes

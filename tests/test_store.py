@@ -29,7 +29,7 @@ from automation.cli import app
 from automation.sample import build_sample
 from automation.settings import SettingsError, load_settings, parse_settings
 from automation.store import Publication, Store, StoreError, open_store
-from automation.summary import build_from_store, run_root
+from automation.summary import build_from_store, build_summary, run_root
 from automation.summary.sites import pending, send_pending
 
 AS_OF = dt.datetime(2026, 11, 27, 16, 0)
@@ -211,20 +211,24 @@ def test_one_root_through_its_own_store_gives_its_own_summary(engine: Engine, so
 
 
 def test_three_sites_give_the_one_root_summary(engine: Engine, source: Path, one_root: Path, tmp_path: Path) -> None:
-    """Head office and two branches on separate roots, each publishing with a role of its own (PostgreSQL); the
-    head office reads with a role that may only read. Each branch keeps a copy of 总部's registers for its
-    lookups and publishes only its own folder; the head office's staff list is checked against the folders every
-    site publishes (MST003), so the head office processes after the branches have published, as it would on
-    any later day."""
-    for site in [*BRANCHES, HEAD]:
+    """Head office and two branches on separate roots holding only their own folders, each publishing with a role
+    of its own (PostgreSQL); the head office reads with a role that may only read. The branches look up the staff
+    list, calendar and customer codes the head office published; the head office checks its staff list against
+    the folders every site published (MST003). So, as on any working day, the head office has published before
+    the branches process, and processes again after they have."""
+    urls = {site: engine.role("automation_site", site) for site in [*BRANCHES, HEAD]}
+    for site in [HEAD, *BRANCHES]:
         root = tmp_path / f"site-{site}"
-        for folder in {site, HEAD}:
-            shutil.copytree(source / folder, root / folder)
-        url = engine.role("automation_site", site)
-        toml(root / "automation.toml", store_settings(url, publish=True, site=site, folders=[site]))
+        shutil.copytree(source / site, root / site)
+        toml(root / "automation.toml", store_settings(urls[site], publish=True, site=site, folders=[site]))
         _, outcome = run_root(root, as_of=AS_OF)
         assert outcome is not None and outcome.published is not None
         assert outcome.published.problem is None, outcome.published.message()
+        assert outcome.branch_site == (site != HEAD)
+    assert not (tmp_path / f"site-{BRANCHES[0]}" / HEAD).exists()  # a branch site writes no summary of its own
+    # The head office's next summary (its watcher's refresh): the branches' folders are known now.
+    outcome = build_summary(tmp_path / f"site-{HEAD}", as_of=AS_OF)
+    assert outcome.written and outcome.published is not None and outcome.published.problem is None
     head = tmp_path / "head"
     head.mkdir()
     toml(head / "automation.toml", store_settings(engine.role("automation_reader"), publish=False))
@@ -398,6 +402,30 @@ def test_an_offline_site_keeps_working_and_catches_up(engine: Engine, source: Pa
     store.close()
     assert stored.publication.seq == int(second.stem)
     assert send_pending(root, load_settings(root)).sent == 0  # nothing twice
+
+
+def test_a_branch_site_checks_against_the_head_offices_lists_even_without_the_store(
+    engine: Engine, source: Path, tmp_path: Path
+) -> None:
+    """A branch site holds no 总部 folder: its staff, calendar and customer look-ups come from what the head office
+    published, and on a day the store cannot be reached, from the last answer kept."""
+    head_site, branch_site = tmp_path / "head-site", tmp_path / "branch-site"
+    shutil.copytree(source / HEAD, head_site / HEAD)
+    toml(head_site / "automation.toml", store_settings(engine.url, publish=True, site=HEAD, folders=[HEAD]))
+    run_root(head_site, as_of=AS_OF)
+    shutil.copytree(source / BRANCHES[1], branch_site / BRANCHES[1])
+    toml(branch_site / "automation.toml",
+         store_settings(engine.url, publish=True, site=BRANCHES[1], folders=[BRANCHES[1]]))  # fmt: skip
+    online, _ = run_root(branch_site, as_of=AS_OF)
+    codes = {p.code for r in online for p in r.problems}
+    assert "REF003" not in codes  # every look-up had its list
+    assert {"STF001", "REF001"} <= codes  # the sample's unknown technician and customer code are found
+    toml(branch_site / "automation.toml",
+         store_settings(engine.unreachable(tmp_path), publish=True, site=BRANCHES[1], folders=[BRANCHES[1]]))  # fmt: skip
+    offline, _ = run_root(branch_site, as_of=AS_OF)
+    assert sorted((p.code, p.cell) for r in offline for p in r.problems) == sorted(
+        (p.code, p.cell) for r in online for p in r.problems
+    )
 
 
 # ------------------------------------------------------------------------------------------ PostgreSQL only

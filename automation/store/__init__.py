@@ -54,6 +54,7 @@ class Publication:
     published_at: dt.datetime
     meta: bytes  # the site's own lines (automation.summary.sites): branches, 数据状态 rows
     folders: tuple[str, ...] = ()  # the head-office and branch folders the site holds
+    lookups: bytes = b""  # what branch sites look up at the head office (automation.remote_lookups); "" elsewhere
     bodies: Mapping[str, bytes] = field(default_factory=dict)  # path -> facts as the summary cache frames them
 
     def digests(self) -> dict[str, str]:
@@ -83,6 +84,10 @@ class Store(Protocol):
 
     def folders(self) -> dict[str, tuple[str, ...]]:
         """Site -> the folders it holds, as of its latest snapshot (a short read: no bodies)."""
+        ...
+
+    def lookups(self) -> dict[str, bytes]:
+        """Site -> the lookups it published (the head-office site's staff list, calendar and customer codes)."""
         ...
 
     def close(self) -> None: ...

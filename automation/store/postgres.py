@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from . import SCHEMA_VERSION, Publication, Stored, StoreError
-from .sql import CREATE_V1, folders_in, latest_in, migrate, publish_in
+from .sql import CREATE_V1, folders_in, latest_in, lookups_in, migrate, publish_in
 
 CONNECT_SECONDS = 10
 SERIAL_ATTEMPTS = 8
@@ -134,6 +134,13 @@ class PostgresStore:
         try:
             with self._transaction("REPEATABLE READ READ ONLY") as cur:
                 return folders_in(_Qmark(cur))
+        except self._errors as exc:
+            raise StoreError(f"读取中央存储失败（{_reason(exc)}）", f"reading the store failed ({_reason(exc)})") from None
+
+    def lookups(self) -> dict[str, bytes]:
+        try:
+            with self._transaction("REPEATABLE READ READ ONLY") as cur:
+                return lookups_in(_Qmark(cur))
         except self._errors as exc:
             raise StoreError(f"读取中央存储失败（{_reason(exc)}）", f"reading the store failed ({_reason(exc)})") from None
 

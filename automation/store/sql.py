@@ -23,7 +23,8 @@ from . import Publication, Stored, StoreError, sha256
 # Each engine runs the statements of every version above the store's own, in order, in one transaction.
 CREATE_V1 = (
     "CREATE TABLE sites (site TEXT PRIMARY KEY, origin TEXT NOT NULL, seq BIGINT NOT NULL, "
-    "published_at TEXT NOT NULL, folders TEXT NOT NULL, meta {blob} NOT NULL, meta_sha256 TEXT NOT NULL)",
+    "published_at TEXT NOT NULL, folders TEXT NOT NULL, meta {blob} NOT NULL, meta_sha256 TEXT NOT NULL, "
+    "lookups {blob} NOT NULL)",
     "CREATE TABLE bodies (sha256 TEXT PRIMARY KEY, body {blob} NOT NULL)",
     "CREATE TABLE workbooks (site TEXT NOT NULL REFERENCES sites(site), path TEXT NOT NULL, "
     "sha256 TEXT NOT NULL REFERENCES bodies(sha256), PRIMARY KEY (site, path))",
@@ -59,11 +60,12 @@ def publish_in(cur: Cursor, publication: Publication) -> bool:
     stamp = p.published_at.isoformat(timespec="seconds")
     folders = json.dumps(list(p.folders), ensure_ascii=False)
     if row is None:
-        cur.execute("INSERT INTO sites (site, origin, seq, published_at, folders, meta, meta_sha256) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)", (p.site, p.origin, p.seq, stamp, folders, p.meta, sha256(p.meta)))
+        cur.execute("INSERT INTO sites (site, origin, seq, published_at, folders, meta, meta_sha256, lookups) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (p.site, p.origin, p.seq, stamp, folders, p.meta, sha256(p.meta), p.lookups))  # fmt: skip
     else:
-        cur.execute("UPDATE sites SET seq = ?, published_at = ?, folders = ?, meta = ?, meta_sha256 = ? WHERE site = ?",
-                    (p.seq, stamp, folders, p.meta, sha256(p.meta), p.site))  # fmt: skip
+        cur.execute("UPDATE sites SET seq = ?, published_at = ?, folders = ?, meta = ?, meta_sha256 = ?, lookups = ? "
+                    "WHERE site = ?", (p.seq, stamp, folders, p.meta, sha256(p.meta), p.lookups, p.site))  # fmt: skip
     cur.execute("SELECT sha256 FROM workbooks WHERE site = ?", (p.site,))
     before = {r[0] for r in cur.fetchall()}
     cur.execute("DELETE FROM workbooks WHERE site = ?", (p.site,))
@@ -107,6 +109,11 @@ def latest_in(cur: Cursor, as_bytes: Callable[[object], bytes] = bytes) -> list[
                                   bodies=kept)  # fmt: skip
         out.append(Stored(publication, tuple(damaged)))
     return out
+
+
+def lookups_in(cur: Cursor, as_bytes: Callable[[object], bytes] = bytes) -> dict[str, bytes]:
+    cur.execute("SELECT site, lookups FROM sites ORDER BY site")
+    return {site: as_bytes(blob) for site, blob in cur.fetchall() if blob is not None and len(blob)}
 
 
 def folders_in(cur: Cursor) -> dict[str, tuple[str, ...]]:

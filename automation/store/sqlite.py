@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from . import SCHEMA_VERSION, Publication, Stored, StoreError
-from .sql import CREATE_V1, folders_in, latest_in, migrate, publish_in
+from .sql import CREATE_V1, folders_in, latest_in, lookups_in, migrate, publish_in
 
 BUSY_SECONDS = 30.0
 STEPS = (tuple(s.format(blob="BLOB") for s in CREATE_V1),)
@@ -70,6 +70,13 @@ class SqliteStore:
         try:
             with self._transaction(immediate=False) as cur:
                 return folders_in(cur)
+        except sqlite3.Error as exc:
+            raise StoreError(f"读取中央存储失败（{exc}）", f"reading the store failed ({exc})") from None
+
+    def lookups(self) -> dict[str, bytes]:
+        try:
+            with self._transaction(immediate=False) as cur:
+                return lookups_in(cur)
         except sqlite3.Error as exc:
             raise StoreError(f"读取中央存储失败（{exc}）", f"reading the store failed ({exc})") from None
 

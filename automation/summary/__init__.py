@@ -34,6 +34,7 @@ from pathlib import Path
 from ..deployment import Deployment, other_sites_folders
 from ..pipeline import WorkbookReport, process_workbook
 from ..problems import os_reason_zh
+from ..remote_lookups import remote_tables, uses_remote
 from ..root import Source, discover, unit_folders
 from ..settings import Settings, load_settings
 from ..state import Record, State
@@ -58,6 +59,12 @@ class SummaryOutcome:
     reason: str | None  # why not written (Chinese); None when written
     reason_en: str | None
     published: Sent | None = None  # what became of this root's publication to the store ([store] publish)
+    branch_site: bool = False  # a branch site writes no summary of its own: the head office builds it from the store
+
+    @property
+    def done(self) -> bool:
+        """The summary (or, open elsewhere, its copy) was written, or this root is a branch site that needs none."""
+        return self.written or self.copy is not None or self.branch_site
 
     def message(self, lang: str = "zh") -> str | None:
         return self.reason_en if lang == "en" else self.reason
@@ -134,6 +141,8 @@ def _summarise(
             inp = dataclasses.replace(inp, extra_status=[*inp.extra_status, waiting_line(sent)])
     if is_head_office_site(settings):
         return _from_store(root, settings, as_of, sent)  # its own folders are only a part of the company
+    if uses_remote(settings):  # a branch site: its part of the summary is what it published
+        return SummaryOutcome(root / settings.summary, False, None, None, None, published=sent, branch_site=True)
     return dataclasses.replace(_write_book(inp), published=sent)
 
 
@@ -152,7 +161,8 @@ def _local_input(
     units = [*branches, settings.head_office]
     # A site's master data is checked against every site's folders (Deployment.units): they key its facts too.
     units += sorted(other_sites_folders(root, settings) - set(units))
-    facts = collect_facts(root, settings, as_of, sources, fresh, units=units, records=records)
+    remote = remote_tables(root, settings)[1] if uses_remote(settings) else ""
+    facts = collect_facts(root, settings, as_of, sources, fresh, units=units, records=records, remote=remote)
     return SummaryInput(
         root=root,
         summary_path=root / settings.summary,

@@ -638,10 +638,12 @@ class _Keys:
     """Cache keys: the workbook's own part (content, settings, day, version) and its lookups' exports."""
 
     def __init__(
-        self, entries: list[_Entry], root: Path, settings: Settings, as_of: dt.datetime, units: list[str]
-    ) -> None:
+        self, entries: list[_Entry], root: Path, settings: Settings, as_of: dt.datetime, units: list[str],
+        remote: str = "",
+    ) -> None:  # fmt: skip
         self.settings = repr(dataclasses.replace(settings, source=None))
         self.day, self.units = as_of.date().isoformat(), units
+        self.remote = remote  # digest of the head office's tables a branch site reads from the store
         self.head = root / settings.head_office
         self.by_folder: dict[Path, list[_Entry]] = {}
         for entry in entries:
@@ -669,6 +671,8 @@ class _Keys:
             looked_up_in = self.head if kind in HEAD_OFFICE_LOOKUPS else folder
             if kind in wanted and other.source.path.parent == looked_up_in:
                 deps.append((other.rel, other_facts.exports or other.sha))
+        if self.remote and (wanted is None or HEAD_OFFICE_LOOKUPS & set(wanted)):
+            deps.append(("<store>", self.remote))
         payload = [self.own(entry, register), sorted(deps, key=lambda d: d[0])]
         return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode("utf-8")).hexdigest()
 
@@ -796,10 +800,12 @@ def collect_facts(
     *,
     units: Iterable[str] = (),
     records: Iterable[Record] = (),
+    remote: str = "",
 ) -> list[WorkbookFacts]:
     """Facts of every source: from ``fresh`` (facts of workbooks the caller has just processed), else from the
     cache when the key matches, else by reading and processing the workbook (nothing is written back).
-    Updates the cache."""
+    ``remote``: the digest of the head office's tables a branch site reads from the store (it keys the facts of
+    what looks them up). Updates the cache."""
     fresh = {k.resolve(): v for k, v in (fresh or {}).items()}
     cache = SummaryCache(root, root / settings.summary)
     stats = cache.stats()
@@ -817,7 +823,7 @@ def collect_facts(
         entry.sha = aliases.get(entry.sha, entry.sha) if entry.sha else None
         if entry.facts is not None and entry.facts.sha256:
             entry.sha = aliases.get(entry.facts.sha256, entry.facts.sha256)
-    keys = _Keys(entries, root, settings, as_of, sorted(units))
+    keys = _Keys(entries, root, settings, as_of, sorted(units), remote)
     now = dt.datetime.now().replace(microsecond=0)
     deployment = Deployment(root, settings, as_of)  # reads nothing until asked
 

@@ -35,8 +35,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..calendar import WorkCalendar
+from ..deployment import Deployment
 from ..jobs import make_calendar
 from ..problems import BilingualError
+from ..remote_lookups import encode
 from ..root import STATE_DIR
 from ..settings import Settings
 from ..store import SITE_DIR, Publication, Store, Stored, StoreError, open_store
@@ -194,10 +196,14 @@ def snapshot(root: Path, settings: Settings, inp: SummaryInput, status: StatusRo
             bodies[facts.path] = encode_facts(facts, link_target(root, inp.summary_path, facts.path))
     meta = encode_meta(site=site_name(root, settings), folders=folders, branches=inp.branches, status=status,
                        extra=inp.extra_status)  # fmt: skip
+    lookups = b""
+    if inp.head_office in folders:  # what the branch sites look up at the head office
+        deployment = Deployment(root, settings, inp.as_of)
+        lookups = encode(lambda register, sheet: deployment.register_tables(deployment.head_office, register, sheet))
     ids = _next(root)
     return Publication(site=site_name(root, settings), origin=ids.origin, seq=ids.seq,
                        published_at=dt.datetime.now().replace(microsecond=0), meta=meta, folders=tuple(folders),
-                       bodies=bodies)  # fmt: skip
+                       bodies=bodies, lookups=lookups)  # fmt: skip
 
 
 def _outbox(root: Path) -> Path:
@@ -211,6 +217,7 @@ def _to_file(p: Publication) -> bytes:
                 "folders": list(p.folders), "paths": list(p.bodies)}  # fmt: skip
         zf.writestr("publication.json", json.dumps(head, ensure_ascii=False))
         zf.writestr("meta", p.meta)
+        zf.writestr("lookups", p.lookups)
         for i, body in enumerate(p.bodies.values()):
             zf.writestr(f"body/{i}", body)
     return out.getvalue()
@@ -222,7 +229,8 @@ def _from_file(data: bytes) -> Publication:
         bodies = {str(path): zf.read(f"body/{i}") for i, path in enumerate(head["paths"])}
         return Publication(site=str(head["site"]), origin=str(head["origin"]), seq=int(head["seq"]),
                            published_at=dt.datetime.fromisoformat(head["published_at"]), meta=zf.read("meta"),
-                           folders=tuple(str(f) for f in head["folders"]), bodies=bodies)  # fmt: skip
+                           folders=tuple(str(f) for f in head["folders"]), bodies=bodies,
+                           lookups=zf.read("lookups"))  # fmt: skip
 
 
 def queue(root: Path, publication: Publication) -> Path:
