@@ -258,7 +258,9 @@ def test_the_store_holds_no_phone_number_or_address(engine: Engine, source: Path
     assert len(secrets) > 20  # the sample has phones and addresses to leak
     stored = [bytes(b) for (b,) in engine.execute("SELECT body FROM bodies")]
     stored += [bytes(m) for (m,) in engine.execute("SELECT meta FROM sites")]  # type: ignore[arg-type]
-    assert len(stored) > 10
+    lookups = [bytes(m) for (m,) in engine.execute("SELECT lookups FROM sites")]  # type: ignore[arg-type]
+    assert len(stored) > 10 and "客户代码".encode() in b"".join(lookups)  # the customer list went, but only so
+    stored += lookups
     text = b"\n".join(stored).decode("utf-8", "replace")
     assert not [s for s in secrets if s in text]
 
@@ -373,6 +375,31 @@ def test_a_folder_two_sites_publish_is_counted_once(engine: Engine, source: Path
     lines = {r[1]: r for r in rows if str(r[1]).startswith("站点：")}
     assert lines["站点：A站"][7] == "已发布"
     assert lines["站点：B站"][7] == "无法使用" and "都发布了文件夹「慈溪分公司」" in str(lines["站点：B站"][8])
+
+
+@pytest.mark.parametrize(
+    ("published", "state"),
+    [
+        ("2026-11-26T15:00:00", "发布中断"),  # Thursday 15:00 → Friday 16:00: 9 working hours
+        ("2026-11-26T17:30:00", "已发布"),  # after Thursday's close: 7 working hours
+        ("2026-11-20T18:00:00", "发布中断"),  # a week ago
+    ],
+)
+def test_a_site_silent_for_more_than_a_working_day_is_flagged(
+    engine: Engine, source: Path, tmp_path: Path, published: str, state: str
+) -> None:
+    root, head = tmp_path / "company", tmp_path / "head"
+    shutil.copytree(source, root)
+    toml(root / "automation.toml", store_settings(engine.url, publish=True))
+    run_root(root, as_of=AS_OF)
+    engine.execute(f"UPDATE sites SET published_at = '{published}'")
+    head.mkdir()
+    toml(head / "automation.toml", store_settings(engine.url, publish=False))
+    assert build_from_store(head, as_of=AS_OF).written  # AS_OF: Friday 2026-11-27 16:00
+    [line] = [r for r in status_rows(head / SUMMARY) if str(r[1]).startswith("站点：")]
+    assert line[7] == state and line[4] == dt.datetime.fromisoformat(published)
+    if state == "发布中断":
+        assert f"最后发布于 {published[:10]} {published[11:16]}" in str(line[8])
 
 
 # ------------------------------------------------------------------------------------------ offline
