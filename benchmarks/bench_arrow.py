@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_scaling import AS_OF, WHOLE_JOB, resaved, run  # noqa: E402
+from bench_scaling import AS_OF, RAW_READ, WHOLE_JOB, resaved, run  # noqa: E402
 
 SHEET = "叫修登记"
 
@@ -38,16 +38,7 @@ import json, sys
 print(json.dumps([0.0, int(open('/proc/self/status').read().split('VmHWM:')[1].split()[0])]))
 """
 
-CALAMINE_LIST = """
-import json, sys, time
-from python_calamine import CalamineWorkbook
-start = time.perf_counter()
-book = CalamineWorkbook.from_path(sys.argv[1])
-for name in book.sheet_names:
-    book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-seconds = time.perf_counter() - start
-print(json.dumps([seconds, int(open('/proc/self/status').read().split('VmHWM:')[1].split()[0])]))
-"""
+CALAMINE_LIST = RAW_READ  # the baseline, as bench_scaling measures it
 
 CALAMINE_PARSE = """
 import json, sys, time

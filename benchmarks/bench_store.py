@@ -25,16 +25,11 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_validate import best  # noqa: E402
+
 AS_OF = dt.datetime(2026, 11, 27, 16, 0)
-
-
-def best(fn, repeat: int) -> float:  # noqa: ANN001 - a thunk
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main(argv: list[str] | None = None) -> int:

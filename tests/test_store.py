@@ -193,6 +193,24 @@ def assert_same_summary(oracle: Path, built: Path, sites: list[str], *, times_di
     assert got == want
 
 
+def published_company(engine: Engine, source: Path, tmp_path: Path) -> Path:
+    """The sample company processed in one root that publishes to ``engine``'s store."""
+    root = tmp_path / "company"
+    shutil.copytree(source, root)
+    toml(root / "automation.toml", store_settings(engine.url, publish=True))
+    run_root(root, as_of=AS_OF)
+    return root
+
+
+def head_from_store(engine: Engine, tmp_path: Path) -> Path:
+    """An empty head-office root that knows only the store; its summary built from it."""
+    head = tmp_path / "head"
+    head.mkdir()
+    toml(head / "automation.toml", store_settings(engine.url, publish=False))
+    assert build_from_store(head, as_of=AS_OF).written
+    return head
+
+
 # ------------------------------------------------------------------------------------------ the oracle
 
 
@@ -241,10 +259,7 @@ def test_three_sites_give_the_one_root_summary(engine: Engine, source: Path, one
 
 def test_the_store_holds_no_phone_number_or_address(engine: Engine, source: Path, tmp_path: Path) -> None:
     """信息 第六条: what leaves a site for the store holds none of the customers' phone numbers or addresses."""
-    root = tmp_path / "company"
-    shutil.copytree(source, root)
-    toml(root / "automation.toml", store_settings(engine.url, publish=True))
-    run_root(root, as_of=AS_OF)
+    root = published_company(engine, source, tmp_path)
     secrets: set[str] = set()
     for path in root.rglob("*.xlsx"):
         book = CalamineWorkbook.from_path(str(path))
@@ -341,15 +356,9 @@ def test_a_store_of_a_newer_version_is_refused(engine: Engine, tmp_path: Path) -
 
 
 def test_a_damaged_body_costs_its_site_one_line(engine: Engine, source: Path, tmp_path: Path) -> None:
-    root, head = tmp_path / "company", tmp_path / "head"
-    shutil.copytree(source, root)
-    toml(root / "automation.toml", store_settings(engine.url, publish=True))
-    run_root(root, as_of=AS_OF)
+    published_company(engine, source, tmp_path)
     engine.execute(f"UPDATE bodies SET body = {engine.zero_byte()} WHERE sha256 = (SELECT min(sha256) FROM bodies)")
-    head.mkdir()
-    toml(head / "automation.toml", store_settings(engine.url, publish=False))
-    outcome = build_from_store(head, as_of=AS_OF)
-    assert outcome.written
+    head = head_from_store(engine, tmp_path)
     rows = status_rows(head / SUMMARY)
     [line] = [r for r in rows if str(r[1]).startswith("站点：")]
     assert line[7] == "无法使用" and "校验不符" in str(line[8])
@@ -388,14 +397,9 @@ def test_a_folder_two_sites_publish_is_counted_once(engine: Engine, source: Path
 def test_a_site_silent_for_more_than_a_working_day_is_flagged(
     engine: Engine, source: Path, tmp_path: Path, published: str, state: str
 ) -> None:
-    root, head = tmp_path / "company", tmp_path / "head"
-    shutil.copytree(source, root)
-    toml(root / "automation.toml", store_settings(engine.url, publish=True))
-    run_root(root, as_of=AS_OF)
+    published_company(engine, source, tmp_path)
     engine.execute(f"UPDATE sites SET published_at = '{published}'")
-    head.mkdir()
-    toml(head / "automation.toml", store_settings(engine.url, publish=False))
-    assert build_from_store(head, as_of=AS_OF).written  # AS_OF: Friday 2026-11-27 16:00
+    head = head_from_store(engine, tmp_path)  # as of Friday 2026-11-27 16:00
     [line] = [r for r in status_rows(head / SUMMARY) if str(r[1]).startswith("站点：")]
     assert line[7] == state and line[4] == dt.datetime.fromisoformat(published)
     if state == "发布中断":
