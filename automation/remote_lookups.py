@@ -101,29 +101,40 @@ def _kept(root: Path) -> Path:
 
 
 def remote_tables(root: Path, settings: Settings) -> tuple[RemoteTables, str]:
-    """The head office's shared tables as the store has them, and their digest ("" when there are none). From the
-    store when it answers (and kept), else the last answer kept."""
-    site, data = "", b""
+    """The head office's shared tables as the store has them, and their digest ("" when there are none): those
+    of the site that holds the head-office folder. From the store when it answers with something readable (then
+    kept), else the last answer kept. Never raises."""
+    fresh = None
     try:
         store = open_store(root, settings)
         try:
-            published = store.lookups()
+            published, folders = store.lookups(), store.folders()
         finally:
             store.close()
-        if published:
-            site, data = next(iter(sorted(published.items())))  # one head-office site publishes them
-        _keep(root, site, data)
+        holders = sorted(site for site in published if settings.head_office in folders.get(site, ()))
+        if holders:
+            fresh = holders[0], published[holders[0]]
     except StoreError:
-        site, data = _read_kept(root)
+        pass
+    if fresh is not None:
+        try:
+            tables = decode(fresh[1], fresh[0])
+        except Exception:  # noqa: BLE001 - unreadable: the last good answer stands
+            fresh = None
+        else:
+            _keep(root, *fresh)
+            return tables, hashlib.sha256(fresh[1]).hexdigest()
+    site, data = _read_kept(root)
     if not data:
         return {}, ""
     try:
         return decode(data, site), hashlib.sha256(data).hexdigest()
-    except (ValueError, KeyError, TypeError):
+    except Exception:  # noqa: BLE001 - a damaged kept file is no answer
         return {}, ""
 
 
 def _keep(root: Path, site: str, data: bytes) -> None:
+    """Keep an answer that decoded (so it is UTF-8 JSON) for a day without the store."""
     path = _kept(root)
     text = json.dumps({"site": site, "lookups": data.decode("utf-8")}, ensure_ascii=False)
     try:

@@ -3,14 +3,15 @@
 The oracle is the product's own single-root result: a company processed in one root gives 汇总.xlsx; the same
 registers spread over sites that publish to a store must give, at a head office that holds nothing but the
 store's address, the same summary — every part byte for byte, except 数据状态, which has one more line per site
-(and the times at which each copy was processed). Engines run the same tests: SQLite here (PostgreSQL in
-test_store_postgres.py).
+(and the times at which each copy was processed). Every engine-level test runs on both engines: SQLite, and a
+real PostgreSQL server the tests start (tests/postgres_server.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 import re
 import shutil
 import sqlite3
@@ -30,6 +31,7 @@ from automation.sample import build_sample
 from automation.settings import SettingsError, load_settings, parse_settings
 from automation.store import Publication, Store, StoreError, open_store
 from automation.summary import build_from_store, build_summary, run_root
+from automation.summary.build import SENSITIVE_COLUMNS
 from automation.summary.sites import pending, send_pending
 
 AS_OF = dt.datetime(2026, 11, 27, 16, 0)
@@ -99,8 +101,13 @@ class Engine:
             cur = db.execute(statement)
             return [tuple(r) for r in cur.fetchall()] if cur.description else []
 
-    def zero_byte(self) -> str:
-        return "X'00'" if self.pg is None else "'\\x00'::bytea"
+    def damage_a_body(self) -> None:
+        """One stored body's bytes changed under its digest, as a failing disk would (on PostgreSQL past the
+        constraint that keeps SQL from doing it)."""
+        if self.pg is not None:
+            self.execute("ALTER TABLE bodies DROP CONSTRAINT bodies_digest")
+        zero = "X'00'" if self.pg is None else "'\\x00'::bytea"
+        self.execute(f"UPDATE bodies SET body = {zero} WHERE sha256 = (SELECT min(sha256) FROM bodies)")
 
     def role(self, group: str, *sites: str, password: str | None = None) -> str:
         """The url of a new login role in ``group`` that publishes as ``sites`` (PostgreSQL); the owner's url
@@ -266,10 +273,11 @@ def test_the_store_holds_no_phone_number_or_address(engine: Engine, source: Path
         for name in book.sheet_names:
             rows = book.get_sheet_by_name(name).to_python()
             header = [str(h) for h in rows[0]] if rows else []
-            for row in rows[1:] if {"电话", "地址"} & set(header) else ():
+            for row in rows[1:] if SENSITIVE_COLUMNS & set(header) else ():
                 for h, v in zip(header, row, strict=False):
-                    if h in ("电话", "地址") and isinstance(v, str) and len(v.strip()) >= 7:
-                        secrets.add(v.strip())
+                    text = str(int(v)) if isinstance(v, float) and v.is_integer() else str(v).strip()
+                    if h in SENSITIVE_COLUMNS and len(text) >= 6:  # phone, fax, address, postcode, e-mail
+                        secrets.add(text)
     assert len(secrets) > 20  # the sample has phones and addresses to leak
     stored = [bytes(b) for (b,) in engine.execute("SELECT body FROM bodies")]
     stored += [bytes(m) for (m,) in engine.execute("SELECT meta FROM sites")]  # type: ignore[arg-type]
@@ -283,9 +291,12 @@ def test_the_store_holds_no_phone_number_or_address(engine: Engine, source: Path
 # ------------------------------------------------------------------------------------------ the engine
 
 
-def publication(site: str, seq: int, *, origin: str = "o1", body: bytes = b"facts") -> Publication:
+def publication(site: str, seq: int, *, origin: str = "o1", body: bytes = b"facts", shared: bytes = b"") -> Publication:
+    bodies = {f"{site}/叫修登记簿.xlsx": body + f"{site}{seq}".encode()}
+    if shared:  # the same bytes in every site's snapshot: one body, pointed at by several sites
+        bodies[f"{site}/保养合同.xlsx"] = shared
     return Publication(site=site, origin=origin, seq=seq, published_at=dt.datetime(2026, 11, 27, 9, 0),
-                       meta=b"{}", folders=(site,), bodies={f"{site}/叫修登记簿.xlsx": body + f"{site}{seq}".encode()})  # fmt: skip
+                       meta=b"{}", folders=(site,), bodies=bodies)  # fmt: skip
 
 
 def test_a_late_publication_never_replaces_a_newer_one(engine: Engine) -> None:
@@ -304,6 +315,8 @@ def test_a_late_publication_never_replaces_a_newer_one(engine: Engine) -> None:
 
 
 def test_two_sites_publishing_at_once(engine: Engine) -> None:
+    """Each site's snapshots replace each other while the other site does the same; one body is shared, and
+    every other publication drops it, so removing it races with the other site reusing it."""
     errors: list[BaseException] = []
     urls = {name: engine.role("automation_site", name) for name in ("A", "B")}
 
@@ -312,7 +325,7 @@ def test_two_sites_publishing_at_once(engine: Engine) -> None:
             store = open_store(Path("."), url=urls[name])  # its own connection, as another process would have
             try:
                 for seq in range(1, 31):
-                    store.publish(publication(name, seq, origin=name))
+                    store.publish(publication(name, seq, origin=name, shared=b"shared" if seq % 2 == 0 else b""))
             finally:
                 store.close()
         except BaseException as exc:  # noqa: BLE001 - reported below
@@ -328,8 +341,8 @@ def test_two_sites_publishing_at_once(engine: Engine) -> None:
     latest = {s.publication.site: s.publication for s in store.latest()}
     store.close()
     assert {k: p.seq for k, p in latest.items()} == {"A": 30, "B": 30}
-    assert latest["A"].bodies == {"A/叫修登记簿.xlsx": b"factsA30"}
-    assert engine.execute("SELECT count(*) FROM bodies") == [(2,)]
+    assert latest["A"].bodies == {"A/叫修登记簿.xlsx": b"factsA30", "A/保养合同.xlsx": b"shared"}
+    assert engine.execute("SELECT count(*) FROM bodies") == [(3,)]  # A's, B's and the shared one: no leftovers
 
 
 def test_another_root_cannot_publish_as_the_same_site(engine: Engine) -> None:
@@ -355,14 +368,20 @@ def test_a_store_of_a_newer_version_is_refused(engine: Engine, tmp_path: Path) -
     assert "\n" not in (outcome.reason or "")
 
 
-def test_a_damaged_body_costs_its_site_one_line(engine: Engine, source: Path, tmp_path: Path) -> None:
-    published_company(engine, source, tmp_path)
-    engine.execute(f"UPDATE bodies SET body = {engine.zero_byte()} WHERE sha256 = (SELECT min(sha256) FROM bodies)")
+def test_a_damaged_body_costs_its_site_one_line_until_the_next_publication(
+    engine: Engine, source: Path, tmp_path: Path
+) -> None:
+    root = published_company(engine, source, tmp_path)
+    engine.damage_a_body()
     head = head_from_store(engine, tmp_path)
     rows = status_rows(head / SUMMARY)
     [line] = [r for r in rows if str(r[1]).startswith("站点：")]
     assert line[7] == "无法使用" and "校验不符" in str(line[8])
     assert not [r for r in rows if str(r[1]).endswith(".xlsx")]  # nothing of that site is believed
+    # The site's next publication holds the same facts: the damaged copy is replaced, not pointed at again.
+    assert build_summary(root, as_of=AS_OF).published.problem is None  # type: ignore[union-attr]
+    build_from_store(head, as_of=AS_OF)
+    assert [r[7] for r in status_rows(head / SUMMARY) if str(r[1]).startswith("站点：")] == ["已发布"]
 
 
 def test_a_folder_two_sites_publish_is_counted_once(engine: Engine, source: Path, tmp_path: Path) -> None:
@@ -459,6 +478,135 @@ def test_a_branch_site_checks_against_the_head_offices_lists_even_without_the_st
     )
 
 
+# ------------------------------------------------------------------------------------------ bad input
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda data: data[: len(data) // 2],  # cut short
+        lambda data: data[:200] + bytes(b ^ 0x5A for b in data[200:400]) + data[400:],  # flipped in the middle
+        lambda data: b"",
+        lambda data: _rezipped({"publication.json": b'{"seq": null, "paths": {}}'}),  # well-formed, wrong types
+    ],
+    ids=["truncated", "flipped", "empty", "wrong-types"],
+)
+def test_a_damaged_queued_snapshot_is_one_line_and_set_aside(engine: Engine, source: Path, tmp_path: Path, damage) -> None:  # noqa: ANN001
+    root = tmp_path / "company"
+    shutil.copytree(source, root)
+    toml(root / "automation.toml", store_settings(engine.unreachable(tmp_path), publish=True))
+    run_root(root, as_of=AS_OF)
+    [queued] = pending(root)
+    queued.write_bytes(damage(queued.read_bytes()))
+    toml(root / "automation.toml", store_settings(engine.url, publish=True))
+    sent = send_pending(root, load_settings(root))
+    assert sent.problem is not None and "待发送文件已损坏" in sent.problem.zh and "\n" not in sent.problem.zh
+    assert pending(root) == [] and queued.with_suffix(".damaged").exists()
+    _, outcome = run_root(root, as_of=AS_OF)  # the next processing publishes afresh
+    assert outcome is not None and outcome.published is not None and outcome.published.problem is None
+
+
+def _rezipped(members: dict[str, bytes]) -> bytes:
+    import io
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return out.getvalue()
+
+
+def test_a_root_rebuilt_without_its_site_file_is_told_the_way_back(engine: Engine, source: Path, tmp_path: Path) -> None:
+    root = published_company(engine, source, tmp_path)
+    (root / ".automation" / "store" / "site.json").write_text("{damaged", encoding="utf-8")
+    _, outcome = run_root(root, as_of=AS_OF)
+    assert outcome is not None and outcome.published is not None and outcome.published.problem is not None
+    assert "已被另一个根目录使用" in outcome.published.problem.zh and "删除站点" in outcome.published.problem.zh
+    assert (root / ".automation" / "store" / "site.damaged").exists()
+
+
+def test_a_site_cannot_publish_another_sites_workbooks(engine: Engine, source: Path, tmp_path: Path) -> None:
+    """A snapshot that says it holds folder Z but carries 慈溪分公司's facts is not counted (row-level security
+    checks the site column only; the head office checks what the facts say)."""
+    root = published_company(engine, source, tmp_path)
+    store = engine.open()
+    [real] = store.latest()
+    copied = {path: body for path, body in real.publication.bodies.items() if path.startswith(BRANCHES[0])}
+    meta = json.loads(real.publication.meta)
+    meta.update(site="Z", folders=["Z"], branches=["Z"], rows=[], fills=[], notes={}, extra=[])
+    assert store.publish(Publication(site="Z", origin="z", seq=1, published_at=dt.datetime.now().replace(microsecond=0),
+                                     meta=json.dumps(meta, ensure_ascii=False).encode(), folders=("Z",), bodies=copied))  # fmt: skip
+    store.close()
+    head = head_from_store(engine, tmp_path)
+    lines = {r[1]: r for r in status_rows(head / SUMMARY) if str(r[1]).startswith("站点：")}
+    assert lines["站点：Z"][7] == "无法使用" and "不属于本站点文件夹" in str(lines["站点：Z"][8])
+    assert lines[f"站点：{root.name}"][7] == "已发布"
+    books = [r[1] for r in status_rows(head / SUMMARY) if str(r[1]).endswith(".xlsx")]
+    assert len(books) == len(set(books))  # nothing counted twice
+
+
+def test_a_site_named_only_publishes_the_folders_it_has(engine: Engine, source: Path, tmp_path: Path) -> None:
+    """`[site] name` without `folders`: every folder of the root, and no head office it does not have."""
+    root = tmp_path / "branch"
+    shutil.copytree(source / BRANCHES[0], root / BRANCHES[0])
+    toml(root / "automation.toml", store_settings(engine.url, publish=True, site="A慈溪"))
+    run_root(root, as_of=AS_OF)
+    store = engine.open()
+    assert store.folders() == {"A慈溪": (BRANCHES[0],)}
+    assert store.lookups() == {}
+    store.close()
+
+
+def test_a_what_if_run_of_an_earlier_day_replaces_nothing(engine: Engine, source: Path, tmp_path: Path) -> None:
+    root = published_company(engine, source, tmp_path)
+    [before] = engine.execute("SELECT seq FROM sites")
+    _, outcome = run_root(root, as_of=AS_OF - dt.timedelta(days=7))
+    assert outcome is not None and outcome.published is None
+    assert engine.execute("SELECT seq FROM sites") == [before] and pending(root) == []
+
+
+def test_a_bad_publication_time_or_look_ups_cost_one_line(engine: Engine, source: Path, tmp_path: Path) -> None:
+    head_site = tmp_path / "head-site"
+    shutil.copytree(source / HEAD, head_site / HEAD)
+    toml(head_site / "automation.toml", store_settings(engine.url, publish=True, site=HEAD, folders=[HEAD]))
+    run_root(head_site, as_of=AS_OF)
+    branch_site = tmp_path / "branch-site"
+    shutil.copytree(source / BRANCHES[0], branch_site / BRANCHES[0])
+    toml(branch_site / "automation.toml",
+         store_settings(engine.url, publish=True, site=BRANCHES[0], folders=[BRANCHES[0]]))  # fmt: skip
+    good, _ = run_root(branch_site, as_of=AS_OF)  # keeps the look-ups
+    if engine.pg is not None:
+        engine.execute("ALTER TABLE sites DROP CONSTRAINT sites_lookups_digest")
+    engine.execute(f"UPDATE sites SET lookups = {'X' if engine.pg is None else ''}'FF' WHERE site = '{HEAD}'"
+                   if engine.pg is None else f"UPDATE sites SET lookups = '\\xff'::bytea WHERE site = '{HEAD}'")
+    again, _ = run_root(branch_site, as_of=AS_OF)  # damaged look-ups: the kept ones stand
+    assert sorted((p.code, p.cell) for r in again for p in r.problems) == sorted(
+        (p.code, p.cell) for r in good for p in r.problems
+    )
+    engine.execute("UPDATE sites SET published_at = 'yesterday-ish'")
+    head = head_from_store(engine, tmp_path)
+    lines = [r for r in status_rows(head / SUMMARY) if str(r[1]).startswith("站点：")]
+    assert len(lines) == 2 and {r[7] for r in lines} == {"无法使用"} and all("发布时间无法识别" in str(r[8]) for r in lines)
+
+
+def test_the_extra_lines_of_all_sites_are_capped_once(tmp_path: Path) -> None:
+    """Digest and letter lines: at most 200 in 数据状态 across all sites, the last saying how many more."""
+    from automation.store import Stored
+    from automation.summary.outbox import MAX_LINES
+    from automation.summary.sites import encode_meta, from_store
+
+    settings = parse_settings({})
+    stored = []
+    for site in ("A", "B"):
+        extra = [([site, f"通知书{i}", "", None, None, None, None, "已改动", "手工修改"], None) for i in range(150)]
+        meta = encode_meta(site=site, folders=[site], branches=[site], status=([], [], {}), extra=extra, as_of=AS_OF)
+        stored.append(Stored(Publication(site=site, origin=site, seq=1, published_at=AS_OF, meta=meta, folders=(site,))))
+    got = from_store(tmp_path, settings, AS_OF, stored)
+    lines = [row for row, _ in got.extra if not str(row[1]).startswith("站点：")]
+    assert len(lines) == MAX_LINES and lines[-1][1] == "另有 101 条"
+    assert [row[0] for row in lines[:150]] == ["A"] * 150
+
+
 # ------------------------------------------------------------------------------------------ PostgreSQL only
 
 
@@ -494,6 +642,17 @@ def test_a_site_role_writes_only_its_own_rows(postgres: Engine) -> None:
     assert postgres.execute("SELECT site, seq FROM sites ORDER BY site") == [("A", 1), ("B", 1)]
 
 
+def test_no_site_can_plant_a_body_under_a_digest(postgres: Engine) -> None:
+    """A body is what its digest says whoever writes it: a site cannot store wrong bytes under a digest another
+    site will publish later."""
+    import psycopg
+
+    url = postgres.role("automation_site", "A")
+    planted = "0" * 64
+    with psycopg.connect(url, autocommit=True) as db, pytest.raises(psycopg.errors.CheckViolation):
+        db.execute("INSERT INTO bodies (sha256, body) VALUES (%s, %s)", (planted, b"lies"))
+
+
 def test_a_wrong_password_is_one_line_and_local_work_goes_on(postgres: Engine, source: Path, tmp_path: Path) -> None:
     url = postgres.role("automation_site", "慈溪分公司", password="right")
     text = postgres.passfile.read_text(encoding="utf-8").replace(":right\n", ":wrong\n")
@@ -522,6 +681,7 @@ def test_a_wrong_password_is_one_line_and_local_work_goes_on(postgres: Engine, s
         ({"store": {"publish": "yes"}}, "应为 true 或 false"),
         ({"site": {"name": "a/b"}}, "不含 / 或"),
         ({"site": {"folders": "分公司A"}}, "文件夹名称列表"),
+        ({"store": {"url": "postgresql://clerk@server:99999/company"}}, "端口号无效"),
     ],
 )
 def test_store_settings_are_checked(table: dict, message: str) -> None:

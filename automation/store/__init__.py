@@ -103,6 +103,10 @@ def check_url(url: str) -> tuple[str, str] | None:
     if not text or text.startswith("sqlite:") or "://" not in text:
         return None
     parts = urlsplit(text)
+    try:
+        parts.port  # noqa: B018 - raises for a port out of range or not a number
+    except ValueError:
+        return ("存储地址中的端口号无效", "the store address has an invalid port")
     if parts.scheme not in ("postgresql", "postgres"):
         return (f"不支持的存储地址 {parts.scheme}://（可用：SQLite 文件路径，或 postgresql://…）",
                 f"unsupported store address {parts.scheme}:// (use a SQLite file path, or postgresql://…)")  # fmt: skip
@@ -171,7 +175,11 @@ def describe(url: str, root: Path) -> str:
     """The store's address for messages: never a password."""
     if is_postgresql(url):
         parts = urlsplit(url.strip())
-        return f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}{parts.path}"
+        try:
+            port = f":{parts.port}" if parts.port else ""
+        except ValueError:
+            port = ""
+        return f"{parts.scheme}://{parts.hostname or ''}{port}{parts.path}"
     return str(sqlite_path(root, url))
 
 

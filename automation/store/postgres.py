@@ -14,13 +14,16 @@ The table owner (whoever ran the first start-up) is not bound by the policies; e
 its own, made by the owner as the README shows (``CREATE ROLE … LOGIN``, ``GRANT automation_site``, a row of
 ``site_roles``).
 
-Publishing locks the site's row (``SELECT … FOR UPDATE``), so two publications of one site never interleave and
-the later sequence number wins; reading happens in one ``REPEATABLE READ`` transaction, so it sees whole
-snapshots.
+Publishing holds a session advisory lock of the site while it runs, so two publications of one site never
+interleave and the higher sequence number wins; the publication itself is ``SERIALIZABLE``, tried again after a
+growing random pause when it loses to another site's. Reading happens in one ``REPEATABLE READ`` transaction, so it
+sees whole snapshots. A server that does not answer is not asked again for :data:`UNREACHABLE_SECONDS`, so one
+processing waits for its connection timeout once, not at every look-up.
 """
 
 from __future__ import annotations
 
+import contextlib
 import random
 import time
 from collections.abc import Iterator
@@ -31,7 +34,9 @@ from . import SCHEMA_VERSION, Publication, Stored, StoreError
 from .sql import CREATE_V1, folders_in, latest_in, lookups_in, migrate, publish_in
 
 CONNECT_SECONDS = 10
-SERIAL_ATTEMPTS = 8
+SERIAL_ATTEMPTS = 10
+UNREACHABLE_SECONDS = 60.0
+_unreachable: dict[str, tuple[float, StoreError]] = {}  # url -> (until, why)
 MIGRATION_LOCK = 0x5354_4F52  # advisory lock key ("STOR")
 
 ISOLATION_V1 = (
@@ -42,7 +47,11 @@ ISOLATION_V1 = (
     "CREATE TABLE site_roles (role TEXT NOT NULL, site TEXT NOT NULL, PRIMARY KEY (role, site))",
     "GRANT SELECT ON store_schema, site_roles, sites, workbooks, bodies TO automation_site, automation_reader",
     "GRANT INSERT, UPDATE, DELETE ON sites, workbooks TO automation_site",
-    "GRANT INSERT, DELETE ON bodies TO automation_site",
+    "GRANT INSERT, UPDATE, DELETE ON bodies TO automation_site",
+    # A body is what its digest says, whoever writes it: no site can plant a wrong body under another's digest.
+    "ALTER TABLE bodies ADD CONSTRAINT bodies_digest CHECK (sha256 = encode(sha256(body), 'hex'))",
+    "ALTER TABLE sites ADD CONSTRAINT sites_meta_digest CHECK (meta_sha256 = encode(sha256(meta), 'hex'))",
+    "ALTER TABLE sites ADD CONSTRAINT sites_lookups_digest CHECK (lookups_sha256 = encode(sha256(lookups), 'hex'))",
     "ALTER TABLE sites ENABLE ROW LEVEL SECURITY",
     "ALTER TABLE workbooks ENABLE ROW LEVEL SECURITY",
     "ALTER TABLE bodies ENABLE ROW LEVEL SECURITY",
@@ -56,6 +65,7 @@ ISOLATION_V1 = (
     "USING (site IN (SELECT site FROM site_roles WHERE role = current_user)) "
     "WITH CHECK (site IN (SELECT site FROM site_roles WHERE role = current_user))",
     "CREATE POLICY add_any ON bodies FOR INSERT TO automation_site WITH CHECK (true)",
+    "CREATE POLICY repair_any ON bodies FOR UPDATE TO automation_site USING (true) WITH CHECK (true)",
     "CREATE POLICY remove_unused ON bodies FOR DELETE TO automation_site "
     "USING (NOT EXISTS (SELECT 1 FROM workbooks w WHERE w.sha256 = bodies.sha256))",
 )
@@ -82,10 +92,16 @@ class PostgresStore:
         psycopg = _psycopg()
         self._errors = psycopg.Error
         self._retry = (psycopg.errors.SerializationFailure, psycopg.errors.DeadlockDetected)
+        known = _unreachable.get(url)
+        if known is not None and time.monotonic() < known[0]:
+            raise known[1]
         try:
             self._db = psycopg.connect(url, connect_timeout=CONNECT_SECONDS, autocommit=False)
         except psycopg.Error as exc:
-            raise StoreError(f"无法连接中央存储（{_reason(exc)}）", f"cannot connect to the store ({_reason(exc)})") from None
+            problem = StoreError(f"无法连接中央存储（{_reason(exc)}）", f"cannot connect to the store ({_reason(exc)})")
+            _unreachable[url] = (time.monotonic() + UNREACHABLE_SECONDS, problem)
+            raise problem from None
+        _unreachable.pop(url, None)
         try:
             with self._transaction() as cur:
                 cur.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
@@ -105,20 +121,30 @@ class PostgresStore:
             yield cur
 
     def publish(self, publication: Publication) -> bool:
+        try:
+            with self._transaction() as cur:  # held by the session until released below
+                cur.execute("SELECT pg_advisory_lock(hashtext(%s))", (publication.site,))
+        except self._errors as exc:
+            raise StoreError(f"写入中央存储失败（{_reason(exc)}）", f"writing to the store failed ({_reason(exc)})") from None
+        try:
+            return self._publish(publication)
+        finally:
+            with contextlib.suppress(Exception), self._transaction() as cur:
+                cur.execute("SELECT pg_advisory_unlock(hashtext(%s))", (publication.site,))
+
+    def _publish(self, publication: Publication) -> bool:
         # SERIALIZABLE: a site removing the bodies nobody points at any more cannot remove one that another
         # site's concurrent publication has just decided to reuse; the loser of such a race is tried again.
         for attempt in range(SERIAL_ATTEMPTS):
             try:
                 with self._transaction("SERIALIZABLE") as cur:
-                    # One publication of a site at a time, whatever the sites' row holds yet.
-                    cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (publication.site,))
-                    return publish_in(_Qmark(cur), publication)
+                    return publish_in(_Qmark(cur), publication, _body_intact)
             except StoreError:
                 raise
             except self._retry as exc:
-                time.sleep(random.uniform(0, 0.02 * (attempt + 1)))  # the two losers must not meet again at once
                 if attempt == SERIAL_ATTEMPTS - 1:
                     raise StoreError(f"写入中央存储失败（{_reason(exc)}）", f"writing to the store failed ({_reason(exc)})") from None
+                time.sleep(random.uniform(0, min(2.0, 0.01 * 2**attempt)))  # losers must not meet again at once
             except self._errors as exc:
                 raise StoreError(f"写入中央存储失败（{_reason(exc)}）", f"writing to the store failed ({_reason(exc)})") from None
         raise AssertionError("unreachable")
@@ -164,6 +190,13 @@ class _Qmark:
 
     def fetchall(self) -> Any:
         return self._cur.fetchall()
+
+
+def _body_intact(cur: _Qmark, digest: str) -> bool | None:
+    """Checked on the server: the body does not travel (the digest constraint keeps it right anyway)."""
+    cur.execute("SELECT encode(sha256(body), 'hex') = sha256 FROM bodies WHERE sha256 = ?", (digest,))
+    row = cur.fetchone()
+    return None if row is None else bool(row[0])
 
 
 def _has_schema_table(cur: _Qmark) -> bool:

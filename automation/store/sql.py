@@ -24,7 +24,7 @@ from . import Publication, Stored, StoreError, sha256
 CREATE_V1 = (
     "CREATE TABLE sites (site TEXT PRIMARY KEY, origin TEXT NOT NULL, seq BIGINT NOT NULL, "
     "published_at TEXT NOT NULL, folders TEXT NOT NULL, meta {blob} NOT NULL, meta_sha256 TEXT NOT NULL, "
-    "lookups {blob} NOT NULL)",
+    "lookups {blob} NOT NULL, lookups_sha256 TEXT NOT NULL)",
     "CREATE TABLE bodies (sha256 TEXT PRIMARY KEY, body {blob} NOT NULL)",
     "CREATE TABLE workbooks (site TEXT NOT NULL REFERENCES sites(site), path TEXT NOT NULL, "
     "sha256 TEXT NOT NULL REFERENCES bodies(sha256), PRIMARY KEY (site, path))",
@@ -43,13 +43,25 @@ def newer_schema(found: int, ours: int) -> StoreError:
 
 def collision(site: str) -> StoreError:
     return StoreError(
-        f"站点名称「{site}」已被另一个根目录使用；请在 automation.toml 的 [site] name 中改用其他名称",
-        f"the site name '{site}' is already used by another root; choose another [site] name in automation.toml",
+        f"站点名称「{site}」已被另一个根目录使用；请在 automation.toml 的 [site] name 中改用其他名称"
+        f"（如是本站点的根目录重建了，请管理员在中央存储中删除站点「{site}」的记录）",
+        f"the site name '{site}' is already used by another root; choose another [site] name in automation.toml "
+        f"(if this site's root was rebuilt, have the store's administrator delete the rows of site '{site}')",
     )
 
 
-def publish_in(cur: Cursor, publication: Publication) -> bool:
-    """The snapshot written through ``cur`` inside the caller's transaction (see :meth:`Store.publish`)."""
+def body_intact_here(cur: Cursor, digest: str) -> bool | None:
+    """Whether the stored body of ``digest`` still has that digest, checked here (None: no such body)."""
+    cur.execute("SELECT body FROM bodies WHERE sha256 = ?", (digest,))
+    row = cur.fetchone()
+    return None if row is None else sha256(bytes(row[0])) == digest
+
+
+def publish_in(cur: Cursor, publication: Publication,
+               body_intact: Callable[[Cursor, str], bool | None] = body_intact_here) -> bool:  # fmt: skip
+    """The snapshot written through ``cur`` inside the caller's transaction (see :meth:`Store.publish`).
+    ``body_intact`` tells whether a stored body still matches its digest (an engine may check on the server,
+    so that the body does not travel); a damaged one is replaced."""
     p = publication
     cur.execute("SELECT origin, seq FROM sites WHERE site = ?", (p.site,))
     row = cur.fetchone()
@@ -59,23 +71,25 @@ def publish_in(cur: Cursor, publication: Publication) -> bool:
         return False
     stamp = p.published_at.isoformat(timespec="seconds")
     folders = json.dumps(list(p.folders), ensure_ascii=False)
+    values = (p.origin, p.seq, stamp, folders, p.meta, sha256(p.meta), p.lookups, sha256(p.lookups), p.site)
     if row is None:
-        cur.execute("INSERT INTO sites (site, origin, seq, published_at, folders, meta, meta_sha256, lookups) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (p.site, p.origin, p.seq, stamp, folders, p.meta, sha256(p.meta), p.lookups))  # fmt: skip
+        cur.execute("INSERT INTO sites (origin, seq, published_at, folders, meta, meta_sha256, lookups, lookups_sha256, "
+                    "site) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", values)  # fmt: skip
     else:
-        cur.execute("UPDATE sites SET seq = ?, published_at = ?, folders = ?, meta = ?, meta_sha256 = ?, lookups = ? "
-                    "WHERE site = ?", (p.seq, stamp, folders, p.meta, sha256(p.meta), p.lookups, p.site))  # fmt: skip
+        cur.execute("UPDATE sites SET origin = ?, seq = ?, published_at = ?, folders = ?, meta = ?, meta_sha256 = ?, "
+                    "lookups = ?, lookups_sha256 = ? WHERE site = ?", values)  # fmt: skip
     cur.execute("SELECT sha256 FROM workbooks WHERE site = ?", (p.site,))
     before = {r[0] for r in cur.fetchall()}
     cur.execute("DELETE FROM workbooks WHERE site = ?", (p.site,))
     digests = p.digests()
     for path, body in p.bodies.items():
         digest = digests[path]
-        # Only a body the store lacks travels: an unchanged workbook costs one short query over a slow line.
-        cur.execute("SELECT 1 FROM bodies WHERE sha256 = ?", (digest,))
-        if cur.fetchone() is None:
+        # Only a body the store lacks (or holds damaged) travels: an unchanged workbook costs one short query.
+        intact = body_intact(cur, digest)
+        if intact is None:
             cur.execute("INSERT INTO bodies (sha256, body) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING", (digest, body))
+        elif not intact:
+            cur.execute("UPDATE bodies SET body = ? WHERE sha256 = ?", (body, digest))
         cur.execute("INSERT INTO workbooks (site, path, sha256) VALUES (?, ?, ?)", (p.site, path, digest))
     # The bodies only the previous snapshot pointed at go with it (looked up one by one: a site never scans
     # the other sites' rows, so concurrent publications of different sites do not conflict).
@@ -87,19 +101,19 @@ def publish_in(cur: Cursor, publication: Publication) -> bool:
 
 def latest_in(cur: Cursor, as_bytes: Callable[[object], bytes] = bytes) -> list[Stored]:
     """Every site's latest snapshot, read through ``cur`` inside the caller's (read) transaction."""
-    cur.execute("SELECT site, origin, seq, published_at, folders, meta, meta_sha256 FROM sites ORDER BY site")
+    cur.execute("SELECT site, origin, seq, published_at, folders, meta, meta_sha256 FROM sites")
     sites = cur.fetchall()
-    cur.execute("SELECT w.site, w.path, w.sha256, b.body FROM workbooks w LEFT JOIN bodies b ON b.sha256 = w.sha256 "
-                "ORDER BY w.site, w.path")  # fmt: skip
+    cur.execute("SELECT w.site, w.path, w.sha256, b.body FROM workbooks w LEFT JOIN bodies b ON b.sha256 = w.sha256")
     bodies: dict[str, list[tuple[str, str, bytes | None]]] = {}
     for site, path, digest, body in cur.fetchall():
         bodies.setdefault(site, []).append((path, digest, None if body is None else as_bytes(body)))
     out = []
-    for site, origin, seq, published, folders, meta, meta_digest in sites:
+    # Sites and paths in code-point order, whatever the database's collation.
+    for site, origin, seq, published, folders, meta, meta_digest in sorted(sites, key=lambda r: r[0]):
         meta = as_bytes(meta)
         damaged = [] if sha256(meta) == meta_digest else ["meta"]
         kept = {}
-        for path, digest, body in bodies.get(site, ()):
+        for path, digest, body in sorted(bodies.get(site, ()), key=lambda b: b[0]):
             if body is None or sha256(body) != digest:
                 damaged.append(path)
             else:
@@ -112,12 +126,18 @@ def latest_in(cur: Cursor, as_bytes: Callable[[object], bytes] = bytes) -> list[
 
 
 def lookups_in(cur: Cursor, as_bytes: Callable[[object], bytes] = bytes) -> dict[str, bytes]:
-    cur.execute("SELECT site, lookups FROM sites ORDER BY site")
-    return {site: as_bytes(blob) for site, blob in cur.fetchall() if blob is not None and len(blob)}
+    """Site -> the look-ups it published, of those that still match their digest."""
+    cur.execute("SELECT site, lookups, lookups_sha256 FROM sites")
+    out = {}
+    for site, blob, digest in cur.fetchall():
+        data = as_bytes(blob) if blob is not None else b""
+        if data and sha256(data) == digest:
+            out[site] = data
+    return out
 
 
 def folders_in(cur: Cursor) -> dict[str, tuple[str, ...]]:
-    cur.execute("SELECT site, folders FROM sites ORDER BY site")
+    cur.execute("SELECT site, folders FROM sites")
     return {site: _folders(folders) for site, folders in cur.fetchall()}
 
 

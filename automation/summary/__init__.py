@@ -137,7 +137,7 @@ def _summarise(
     if settings.store_publish:
         inp = dataclasses.replace(inp, status=workbook_status(inp))  # computed once: published and shown
         sent = publish(root, settings, inp, inp.status)  # type: ignore[arg-type]
-        if sent.problem is not None:
+        if sent is not None and sent.problem is not None:
             inp = dataclasses.replace(inp, extra_status=[*inp.extra_status, waiting_line(sent)])
     if is_head_office_site(settings):
         return _from_store(root, settings, as_of, sent)  # its own folders are only a part of the company

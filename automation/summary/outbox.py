@@ -146,19 +146,26 @@ def set_aside_lines(root: Path, settings: Settings) -> list[Line]:
     return lines
 
 
-def outbox_lines(root: Path, settings: Settings, as_of: dt.datetime, units: Sequence[str]) -> list[Line]:
+def outbox_lines(
+    root: Path, settings: Settings, as_of: dt.datetime, units: Sequence[str], *, capped: bool = True
+) -> list[Line]:
     """数据状态 lines of the files left aside, the digest and the letters, branch by branch in ``units`` order
-    (others last)."""
+    (others last); at most :data:`MAX_LINES` unless not ``capped`` (a site's, capped at the head office)."""
     try:
         lines = set_aside_lines(root, settings) + digest_lines(root, settings, as_of) + notice_lines(root, settings)
     except Exception:  # noqa: BLE001 - these lines are a by-product: never the reason the summary is not built
         return []
     order = {u: i for i, u in enumerate(units)}
     lines.sort(key=lambda line: order.get(str(line[0][0]), len(order)))  # stable: newest digest day first
-    if len(lines) > MAX_LINES:
-        more = len(lines) - MAX_LINES + 1
-        lines = lines[: MAX_LINES - 1] + [(["", f"另有 {more} 条", "", None, None, None, None, "", "晨报与通知书的其余问题未逐条列出"], None)]
-    return lines
+    return cap_lines(lines) if capped else lines
 
 
-__all__ = ["digest_lines", "notice_lines", "outbox_lines", "set_aside_lines"]
+def cap_lines(lines: list[Line]) -> list[Line]:
+    """At most MAX_LINES lines, the last saying how many more there are."""
+    if len(lines) <= MAX_LINES:
+        return lines
+    more = len(lines) - MAX_LINES + 1
+    return lines[: MAX_LINES - 1] + [(["", f"另有 {more} 条", "", None, None, None, None, "", "晨报与通知书的其余问题未逐条列出"], None)]
+
+
+__all__ = ["cap_lines", "digest_lines", "notice_lines", "outbox_lines", "set_aside_lines"]
