@@ -368,7 +368,7 @@ def publish(root: Path, settings: Settings, inp: SummaryInput, status: StatusRow
         return None
     try:
         queue(root, snapshot(root, settings, inp, status))
-    except (OSError, CacheFormatError) as exc:
+    except (OSError, CacheFormatError, TypeError, ValueError, OverflowError) as exc:
         return Sent(0, len(pending(root)), StoreError(f"无法生成发布内容（{exc}）", f"cannot make the publication ({exc})"))
     return send_pending(root, settings)
 
