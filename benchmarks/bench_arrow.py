@@ -23,12 +23,11 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_scaling import AS_OF, RAW_READ, WHOLE_JOB, resaved, run  # noqa: E402
+from bench_scaling import AS_OF, RAW_READ, WHOLE_JOB, registers, run  # noqa: E402
 
 SHEET = "叫修登记"
 
@@ -102,8 +101,6 @@ def run_fastexcel(path: str, mode: str) -> tuple[float, float, str | None]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from automation.sample import write_callins_workbook
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="50000,200000")
     parser.add_argument("--libreoffice", action="store_true", help="also measure LibreOffice re-saves")
@@ -112,16 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         print(f"needs {' and '.join(missing)}: pip install fastexcel pyarrow", file=sys.stderr)
         return 2
-    with tempfile.TemporaryDirectory(prefix="bench-arrow-") as tmp:
-        for rows in (int(s) for s in args.sizes.split(",")):
-            path = Path(tmp) / f"r{rows}" / "服务中心" / "叫修登记簿.xlsx"
-            path.parent.mkdir(parents=True)
-            write_callins_workbook(path, rows, as_of=AS_OF)
-            measure("generated (inline strings)", path, rows)
-            if args.libreoffice:
-                again = resaved(path, Path(tmp) / f"lo{rows}")
-                if again is not None:
-                    measure("LibreOffice re-save (shared strings)", again, rows)
+    for label, path, rows in registers(args.sizes, libreoffice=args.libreoffice, prefix="bench-arrow-"):
+        measure(label, path, rows)
     return 0
 
 

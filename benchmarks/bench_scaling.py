@@ -23,6 +23,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 AS_OF = dt.datetime(2026, 11, 27, 16, 0)
@@ -87,23 +88,30 @@ def measure(label: str, path: Path, rows: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from automation.sample import write_callins_workbook
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="5000,50000,200000")
     parser.add_argument("--libreoffice", action="store_true", help="also measure LibreOffice re-saves")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="bench-scaling-") as tmp:
-        for rows in (int(s) for s in args.sizes.split(",")):
+    for label, path, rows in registers(args.sizes, libreoffice=args.libreoffice, prefix="bench-scaling-"):
+        measure(label, path, rows)
+    return 0
+
+
+def registers(sizes: str, *, libreoffice: bool, prefix: str) -> Iterator[tuple[str, Path, int]]:
+    """(label, path, rows) of a generated 叫修登记簿 of each size ("5000,50000"), and with ``libreoffice`` the
+    same saved again by LibreOffice; each in a branch folder of a temporary root, removed afterwards."""
+    from automation.sample import write_callins_workbook
+
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        for rows in (int(s) for s in sizes.split(",")):
             path = Path(tmp) / f"r{rows}" / "服务中心" / "叫修登记簿.xlsx"
             path.parent.mkdir(parents=True)
             write_callins_workbook(path, rows, as_of=AS_OF)
-            measure("generated (inline strings)", path, rows)
-            if args.libreoffice:
+            yield "generated (inline strings)", path, rows
+            if libreoffice:
                 again = resaved(path, Path(tmp) / f"lo{rows}")
                 if again is not None:
-                    measure("LibreOffice re-save", again, rows)
-    return 0
+                    yield "LibreOffice re-save (shared strings)", again, rows
 
 
 if __name__ == "__main__":
