@@ -496,11 +496,19 @@ def status_command(
     settings = load_settings(root)
     now = dt.datetime.now()
     waiting = waiting_workbooks(root, settings, now)
+    outbox = _queued_publications(root)
     if as_json:
-        sys.stdout.write(json.dumps({"root": str(root), "waiting": [w.to_json(lang, now) for w in waiting]},
-                                    ensure_ascii=False, indent=2) + "\n")
+        payload: dict[str, object] = {"root": str(root), "waiting": [w.to_json(lang, now) for w in waiting]}
+        if outbox is not None:
+            payload["store_waiting"] = outbox
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
         raise typer.Exit(EXIT_OK)
     en = lang == "en"
+    if outbox is not None:
+        since = outbox["since"].replace("T", " ")
+        console.print(f"[yellow]Store: {outbox['count']} publication(s) waiting since {since}; sent with the next "
+                      "processing[/]" if en else
+                      f"[yellow]中央存储：{outbox['count']} 份发布待发送（最早 {since}），下次处理时发送[/]")  # fmt: skip
     if not waiting:
         console.print("Nothing waits: every result is written." if en else "没有待写回的登记簿：结果均已写回。")
         raise typer.Exit(EXIT_OK)
@@ -517,6 +525,20 @@ def status_command(
     else:
         console.print(f"共 {len(waiting)} 个待写回，其中 {stale} 个的锁文件可能是遗留的（用 automation unlock 文件 清除）。")
     raise typer.Exit(EXIT_OK)
+
+
+def _queued_publications(root: Path) -> dict[str, object] | None:
+    """How many snapshots wait in the site's outbox, and since when (None when none do)."""
+    from .store import queued
+
+    files = queued(root)
+    if not files:
+        return None
+    try:
+        since = dt.datetime.fromtimestamp(int(files[0].stem) / 1e6).isoformat(timespec="seconds")
+    except (ValueError, OverflowError, OSError):
+        since = ""
+    return {"count": len(files), "since": since}
 
 
 @app.command("unlock")

@@ -440,6 +440,8 @@ def test_an_offline_site_keeps_working_and_catches_up(engine: Engine, source: Pa
     [waiting] = [r for r in status_rows(root / SUMMARY) if r[7] == "待发布"]  # and the site's 数据状态 says so
     assert "1 份待发送" in str(waiting[8])
     [first] = pending(root)
+    status = CliRunner().invoke(app, ["status", str(root)])  # what waits, the site's own publication included
+    assert "中央存储：1 份发布待发送" in status.output, status.output
     _, outcome = run_root(root, as_of=AS_OF)  # still offline: the newer snapshot replaces the queued one
     [second] = pending(root)
     assert second.name > first.name and not first.exists()
@@ -447,6 +449,7 @@ def test_an_offline_site_keeps_working_and_catches_up(engine: Engine, source: Pa
     toml(root / "automation.toml", store_settings(engine.url, publish=True))
     sent = send_pending(root, load_settings(root))
     assert sent.problem is None and sent.sent == 1 and pending(root) == []
+    assert "中央存储" not in CliRunner().invoke(app, ["status", str(root)]).output
     store = engine.open()
     [stored] = store.latest()
     store.close()

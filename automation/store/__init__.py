@@ -143,6 +143,15 @@ def open_store(root: Path, settings: Settings | None = None, *, url: str | None 
     return SqliteStore(sqlite_path(root, address))
 
 
+def queued(root: Path) -> list[Path]:
+    """The snapshots waiting in the site's outbox (``.automation/store/*.pub``), oldest first; each is named by
+    its sequence number (microseconds since the epoch, unless the clock was set back)."""
+    try:
+        return sorted(p for p in (root / STATE_DIR / SITE_DIR).iterdir() if p.suffix == ".pub" and not p.name.startswith("."))
+    except OSError:
+        return []
+
+
 def company_folders(root: Path, settings: Settings) -> frozenset[str]:
     """The folders every site of the company holds, as the store knows them: a site validates its staff list's
     所属单位 against the whole company, not only its own folders. The last answer is kept in
@@ -192,6 +201,7 @@ __all__ = [
     "check_url",
     "describe",
     "open_store",
+    "queued",
     "sha256",
     "sqlite_path",
 ]

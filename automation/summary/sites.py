@@ -41,7 +41,7 @@ from ..problems import BilingualError
 from ..remote_lookups import encode
 from ..root import STATE_DIR
 from ..settings import Settings
-from ..store import SITE_DIR, Publication, Store, Stored, StoreError, open_store
+from ..store import SITE_DIR, Publication, Store, Stored, StoreError, open_store, queued
 from ..writeback import work_dir
 from ..xlsx.safe_write import write_file_atomically
 from ..xlsx.sheet_xml import Link
@@ -294,11 +294,7 @@ def queue(root: Path, publication: Publication) -> Path:
     return path
 
 
-def pending(root: Path) -> list[Path]:
-    try:
-        return sorted(p for p in _outbox(root).iterdir() if p.suffix == ".pub" and not p.name.startswith("."))
-    except OSError:
-        return []
+pending = queued  # the outbox's snapshots, oldest first
 
 
 @dataclass(frozen=True)
