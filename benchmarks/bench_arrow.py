@@ -13,7 +13,9 @@ Every measurement runs in a fresh process, after its imports, on the same file:
 Printed per size: seconds and peak resident memory of each, the ratio to the baseline, and memory per row above
 a process that only imported the same modules.
 
-Needs ``pip install fastexcel pyarrow`` (not a dependency of the product: see docs/design.md, "Reading").
+Needs ``pip install fastexcel pyarrow`` (not a dependency of the product: see docs/design.md, "Reading"), best in
+a virtual environment of its own: with pyarrow installed, every ``import pandas`` loads it too (about 34 MB more
+in each process), which would inflate every other benchmark's memory figures.
 
     python benchmarks/bench_arrow.py [--sizes 50000,200000] [--libreoffice]
 """
