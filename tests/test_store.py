@@ -22,6 +22,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from postgres_server import ADMIN, ADMIN_PASSWORD, PostgresServer, start_server
 from python_calamine import CalamineWorkbook
 from typer.testing import CliRunner
@@ -343,6 +346,50 @@ def test_two_sites_publishing_at_once(engine: Engine) -> None:
     assert {k: p.seq for k, p in latest.items()} == {"A": 30, "B": 30}
     assert latest["A"].bodies == {"A/叫修登记簿.xlsx": b"factsA30", "A/保养合同.xlsx": b"shared"}
     assert engine.execute("SELECT count(*) FROM bodies") == [(3,)]  # A's, B's and the shared one: no leftovers
+
+
+# A publication as the property test draws it: (site, seq, {path: body}); bodies come from a small pool, so digests
+# are shared between sites and snapshots, and orders arrive shuffled.
+_SITES = ("A", "B", "C")
+_POOL = (b"one", b"two", b"three", b"four")
+
+
+@st.composite
+def _publications(draw: st.DrawFn) -> list[tuple[str, int, dict[str, bytes]]]:
+    out = []
+    for _ in range(draw(st.integers(1, 12))):
+        site = draw(st.sampled_from(_SITES))
+        names = draw(st.lists(st.sampled_from(("叫修登记簿", "保养合同", "技术员工作日报表")), unique=True, max_size=3))
+        out.append((site, draw(st.integers(1, 6)), {f"{site}/{n}.xlsx": draw(st.sampled_from(_POOL)) for n in names}))
+    return out
+
+
+@hypothesis_settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(_publications())
+def test_the_store_keeps_what_a_plain_model_says(engine: Engine, publications) -> None:  # noqa: ANN001
+    """Any sequence of publications, late and repeated ones included, leaves exactly what a model of a few lines
+    says: per site the snapshot with the highest sequence number (the first of equal ones), and no body nobody
+    points at."""
+    engine.execute("DELETE FROM workbooks")
+    engine.execute("DELETE FROM sites")
+    engine.execute("DELETE FROM bodies")
+    model: dict[str, tuple[int, dict[str, bytes]]] = {}
+    store = engine.open()
+    try:
+        for site, seq, bodies in publications:
+            taken = store.publish(Publication(site=site, origin=site, seq=seq, published_at=AS_OF, meta=b"{}",
+                                              folders=(site,), bodies=bodies))  # fmt: skip
+            newer = site not in model or seq > model[site][0]
+            assert taken == newer
+            if newer:
+                model[site] = (seq, bodies)
+        got = {s.publication.site: (s.publication.seq, dict(s.publication.bodies)) for s in store.latest()}
+        assert all(not s.damaged for s in store.latest())
+    finally:
+        store.close()
+    assert got == model
+    referenced = {body for _, bodies in model.values() for body in bodies.values()}
+    assert engine.execute("SELECT count(*) FROM bodies") == [(len(referenced),)]
 
 
 def test_another_root_cannot_publish_as_the_same_site(engine: Engine) -> None:
