@@ -392,6 +392,49 @@ def test_the_store_keeps_what_a_plain_model_says(engine: Engine, publications) -
     assert engine.execute("SELECT count(*) FROM bodies") == [(len(referenced),)]
 
 
+PUBLISHER = """
+import datetime as dt, os, sys
+from pathlib import Path
+from automation.store import Publication, open_store
+store = open_store(Path("."), url=sys.argv[1])
+print("ready", flush=True)
+for seq in range(int(sys.argv[2]), int(sys.argv[2]) + 100000):
+    bodies = {f"A/{i}.xlsx": os.urandom(64 * 1024) for i in range(8)}  # big enough to be caught mid-write
+    store.publish(Publication(site="A", origin="a", seq=seq, published_at=dt.datetime(2026, 11, 27, 9), meta=b"{}",
+                              folders=("A",), bodies=bodies))
+"""
+
+
+def test_a_publisher_killed_mid_write_leaves_a_whole_snapshot(engine: Engine, tmp_path: Path) -> None:
+    """kill -9 at random moments of a stream of publications: each time the store opens, and holds one whole
+    snapshot, every body intact, the sequence numbers only growing."""
+    import random
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    last = 0
+    for round_ in range(1, 4):
+        child = subprocess.Popen([sys.executable, "-c", PUBLISHER, engine.url, str(round_ * 100000)],
+                                 stdout=subprocess.PIPE, cwd=tmp_path)  # fmt: skip
+        assert child.stdout is not None and child.stdout.readline().strip() == b"ready"
+        time.sleep(random.uniform(0.3, 1.2))
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=30)
+        store = engine.open()
+        try:
+            latest = store.latest()
+        finally:
+            store.close()
+        assert len(latest) <= 1 and all(not s.damaged and len(s.publication.bodies) == 8 for s in latest)
+        seq = latest[0].publication.seq if latest else 0
+        assert seq >= last  # never an older snapshot than one seen before
+        last = seq
+        assert engine.execute("SELECT count(*) FROM bodies") == [(8 if latest else 0,)]  # nothing half-removed
+    assert last > 0, "no publication finished in three rounds"
+
+
 def test_another_root_cannot_publish_as_the_same_site(engine: Engine) -> None:
     store = engine.open()
     assert store.publish(publication("A", 1, origin="first"))
