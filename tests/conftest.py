@@ -109,6 +109,28 @@ def start(root: Path):  # noqa: ANN201 - yields a watching.Started
 
 # --- the replace's tests (test_safe_write, test_mutants_safe_write, test_replace_retries) ---------------------
 
+
+def owned_by_another(monkeypatch: pytest.MonkeyPatch, path: Path, uid: int = 4321) -> None:
+    """``path`` as if it belonged to user ``uid``, and giving files away refused (as it is to anyone but root):
+    the write-back cannot keep the owner. ``monkeypatch.undo()`` ends it."""
+    import errno
+    import os
+
+    real_stat = os.stat
+
+    def stat(where, *args, **kwargs):  # noqa: ANN001, ANN202 - os.stat's own signature
+        st = real_stat(where, *args, **kwargs)
+        if Path(where) == path:
+            return os.stat_result((st.st_mode, st.st_ino, st.st_dev, st.st_nlink, uid, st.st_gid, st.st_size,
+                                   st.st_atime, st.st_mtime, st.st_ctime))  # fmt: skip
+        return st
+
+    def refuse(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise PermissionError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "stat", stat)
+    monkeypatch.setattr(os, "chown", refuse)
+
 ORIGINAL_WORKBOOK = b"PK\x03\x04 original workbook bytes"
 
 

@@ -18,7 +18,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import ORIGINAL_WORKBOOK
+from conftest import ORIGINAL_WORKBOOK, owned_by_another
 
 from automation.xlsx import safe_write, swap
 from automation.xlsx.safe_write import (
@@ -460,20 +460,7 @@ def test_a_register_writable_only_by_its_group_is_written_when_we_may_write_it(b
 
 @pytest.mark.only_on("linux", "darwin", "freebsd")  # POSIX owners
 def test_the_owner_message_names_the_owner(book: Path, history: Path, monkeypatch) -> None:
-    real_stat = os.stat
-
-    def owned_by_4321(path, *args, **kwargs):
-        st = real_stat(path, *args, **kwargs)
-        if Path(path) == book:
-            return os.stat_result((st.st_mode, st.st_ino, st.st_dev, st.st_nlink, 4321, st.st_gid, st.st_size,
-                                   st.st_atime, st.st_mtime, st.st_ctime))
-        return st
-
-    def refuse(*args, **kwargs):
-        raise PermissionError(errno.EPERM, "Operation not permitted")
-
-    monkeypatch.setattr(os, "stat", owned_by_4321)
-    monkeypatch.setattr(os, "chown", refuse)
+    owned_by_another(monkeypatch, book, 4321)
     outcome = safe_replace(book, add_results, history_dir=history)
     monkeypatch.undo()
     import pwd

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ORIGINAL_WORKBOOK
+from conftest import ORIGINAL_WORKBOOK, owned_by_another
 from unprivileged import privileged, run_unprivileged
 from watching import excel_owner_file
 
@@ -545,21 +545,7 @@ def test_owner_and_mode_are_kept(book: Path, history: Path) -> None:
 
 @pytest.mark.only_on("linux", "darwin", "freebsd")  # POSIX owners
 def test_owner_that_cannot_be_kept_is_not_written(book: Path, history: Path, monkeypatch) -> None:
-    real_stat = os.stat
-
-    def other_owner(path, *args, **kwargs):
-        st_real = real_stat(path, *args, **kwargs)
-        if Path(path) == book:  # the register belongs to someone else
-            return os.stat_result((st_real.st_mode, st_real.st_ino, st_real.st_dev, st_real.st_nlink, 4321,
-                                   st_real.st_gid, st_real.st_size, st_real.st_atime, st_real.st_mtime,
-                                   st_real.st_ctime))
-        return st_real
-
-    def refuse(*args, **kwargs):
-        raise PermissionError(errno.EPERM, "Operation not permitted")
-
-    monkeypatch.setattr(os, "stat", other_owner)
-    monkeypatch.setattr(os, "chown", refuse)
+    owned_by_another(monkeypatch, book, 4321)  # the register belongs to someone else
     outcome = safe_replace(book, append_marker, history_dir=history)
     assert (outcome.written, outcome.code) == (False, "owner")
     assert "4321" in outcome.reason or "所有者" in outcome.reason
