@@ -19,9 +19,10 @@ import pandas as pd
 from .calendar import read_overrides
 from .registers import REGISTERS, Register, SheetModel
 from .registers.model import normalise_header
-from .remote_lookups import remote_tables, uses_remote
+from .remote_lookups import remote_tables
 from .root import Source, branch_of, discover, is_ignored, original_of, recognise, unit_folders
 from .settings import Settings
+from .store import company_folders, is_branch_site
 from .validators.context import (
     CALL_WORK_LOOKUP,
     CONTRACT_LOOKUP,
@@ -113,11 +114,7 @@ def calendar_rows(tables: list[Table]) -> tuple[dict[dt.date, bool], frozenset[i
 def other_sites_folders(root: Path, settings: Settings) -> frozenset[str]:
     """When the root is one site of several (``[site] folders``), the folders the other sites hold, as the store
     knows them (:func:`automation.store.company_folders`); nothing otherwise."""
-    if not settings.site_folders:
-        return frozenset()
-    from .store import company_folders
-
-    return company_folders(root, settings)
+    return company_folders(root, settings) if settings.site_folders else frozenset()
 
 
 def _file_hash(path: Path) -> str | None:
@@ -212,7 +209,7 @@ class Deployment:
 
     def remote(self) -> dict[tuple[str, str], list[Table]] | None:
         """The head office's shared tables from the store at a branch site (read once); None elsewhere."""
-        if self._remote is None and uses_remote(self.settings):
+        if self._remote is None and is_branch_site(self.settings):
             self._remote, self.remote_digest = remote_tables(self.root, self.settings)
         return self._remote
 

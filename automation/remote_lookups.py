@@ -23,9 +23,8 @@ from pathlib import Path
 import pandas as pd
 
 from .registers import REGISTERS
-from .root import STATE_DIR
 from .settings import Settings
-from .store import SITE_DIR, StoreError, open_store
+from .store import StoreError, open_store, site_dir
 from .xlsx.table import Table, build_table
 
 # (register, sheet) -> the columns published (None: every column of the sheet's model)
@@ -97,7 +96,7 @@ def decode(data: bytes, site: str) -> RemoteTables:
 
 
 def _kept(root: Path) -> Path:
-    return root / STATE_DIR / SITE_DIR / KEPT_FILE
+    return site_dir(root) / KEPT_FILE
 
 
 def remote_tables(root: Path, settings: Settings) -> tuple[RemoteTables, str]:
@@ -153,9 +152,4 @@ def _read_kept(root: Path) -> tuple[str, bytes]:
         return "", b""
 
 
-def uses_remote(settings: Settings) -> bool:
-    """A branch site: its root is one site of several and does not hold the head office."""
-    return bool(settings.site_folders) and settings.head_office not in settings.site_folders
-
-
-__all__ = ["SHARED", "decode", "encode", "remote_tables", "uses_remote"]
+__all__ = ["SHARED", "decode", "encode", "remote_tables"]

@@ -143,11 +143,28 @@ def open_store(root: Path, settings: Settings | None = None, *, url: str | None 
     return SqliteStore(sqlite_path(root, address))
 
 
+def site_dir(root: Path) -> Path:
+    """``.automation/store/``: this site's id, its outbox, and what it last read from the store."""
+    return root / STATE_DIR / SITE_DIR
+
+
+def is_branch_site(settings: Settings) -> bool:
+    """The root is one site of several and does not hold the head office: what it looks up there comes from the
+    store, and it writes no summary of its own."""
+    return bool(settings.site_folders) and settings.head_office not in settings.site_folders
+
+
+def is_head_office_site(settings: Settings) -> bool:
+    """The root is the head office's site of a company whose branches are sites of their own: its summary is
+    built from the store (after it has published its own folders)."""
+    return bool(settings.site_folders) and settings.head_office in settings.site_folders
+
+
 def queued(root: Path) -> list[Path]:
     """The snapshots waiting in the site's outbox (``.automation/store/*.pub``), oldest first; each is named by
     its sequence number (microseconds since the epoch, unless the clock was set back)."""
     try:
-        return sorted(p for p in (root / STATE_DIR / SITE_DIR).iterdir() if p.suffix == ".pub" and not p.name.startswith("."))
+        return sorted(p for p in site_dir(root).iterdir() if p.suffix == ".pub" and not p.name.startswith("."))
     except OSError:
         return []
 
@@ -158,7 +175,7 @@ def company_folders(root: Path, settings: Settings) -> frozenset[str]:
     ``.automation/store/folders.json``; when the store cannot be reached, that answer stands (empty at first)."""
     import json
 
-    kept = root / STATE_DIR / SITE_DIR / FOLDERS_FILE
+    kept = site_dir(root) / FOLDERS_FILE
     try:
         store = open_store(root, settings)
         try:
@@ -200,8 +217,11 @@ __all__ = [
     "Stored",
     "check_url",
     "describe",
+    "is_branch_site",
+    "is_head_office_site",
     "open_store",
     "queued",
     "sha256",
+    "site_dir",
     "sqlite_path",
 ]

@@ -34,11 +34,11 @@ from pathlib import Path
 from ..deployment import Deployment, other_sites_folders
 from ..pipeline import WorkbookReport, process_workbook
 from ..problems import os_reason_zh
-from ..remote_lookups import remote_tables, uses_remote
+from ..remote_lookups import remote_tables
 from ..root import Source, discover, unit_folders
 from ..settings import Settings, load_settings
 from ..state import Record, State
-from ..store import StoreError, describe, open_store
+from ..store import StoreError, describe, is_branch_site, is_head_office_site, open_store
 from ..writeback import clean_leftovers, work_dir
 from ..xlsx.locks import lock_files, lock_holder
 from ..xlsx.safe_write import write_file_atomically
@@ -141,15 +141,9 @@ def _summarise(
             inp = dataclasses.replace(inp, extra_status=[*inp.extra_status, waiting_line(sent)])
     if is_head_office_site(settings):
         return _from_store(root, settings, as_of, sent)  # its own folders are only a part of the company
-    if uses_remote(settings):  # a branch site: its part of the summary is what it published
+    if is_branch_site(settings):  # a branch site: its part of the summary is what it published
         return SummaryOutcome(root / settings.summary, False, None, None, None, published=sent, branch_site=True)
     return dataclasses.replace(_write_book(inp), published=sent)
-
-
-def is_head_office_site(settings: Settings) -> bool:
-    """The root is the head office's site of a company whose branches are sites of their own: its summary is
-    built from the store (after it has published its own folders)."""
-    return bool(settings.site_folders) and settings.head_office in settings.site_folders
 
 
 def _local_input(
@@ -161,7 +155,7 @@ def _local_input(
     units = [*branches, settings.head_office]
     # A site's master data is checked against every site's folders (Deployment.units): they key its facts too.
     units += sorted(other_sites_folders(root, settings) - set(units))
-    remote = remote_tables(root, settings)[1] if uses_remote(settings) else ""
+    remote = remote_tables(root, settings)[1] if is_branch_site(settings) else ""
     facts = collect_facts(root, settings, as_of, sources, fresh, units=units, records=records, remote=remote)
     return SummaryInput(
         root=root,

@@ -9,7 +9,7 @@ a name (``[site] name``, the root folder's name by default). After each summary 
 * its lines of 数据状态 (modification times, write-back state, missing registers, files deleted or set aside, the
   digest and letters), which only the site can see, as it has the files and the state database.
 
-Publishing goes through a durable outbox (``.automation/store-outbox/``): the snapshot is written there first, then
+Publishing goes through a durable outbox (``.automation/store/``): the snapshot is written there first, then
 sent; a store that cannot be reached leaves it there, and the next build sends what is pending, oldest first,
 before its own. A snapshot replaces the site's whole previous one, so a newer one makes an older pending one
 pointless: it is dropped when the newer is queued. The sequence number only grows (kept in ``site.json`` beside
@@ -39,9 +39,8 @@ from ..deployment import Deployment
 from ..jobs import make_calendar
 from ..problems import BilingualError
 from ..remote_lookups import encode
-from ..root import STATE_DIR
 from ..settings import Settings
-from ..store import SITE_DIR, Publication, Store, Stored, StoreError, open_store, queued
+from ..store import Publication, Store, Stored, StoreError, open_store, queued, site_dir
 from ..writeback import work_dir
 from ..xlsx.safe_write import write_file_atomically
 from ..xlsx.sheet_xml import Link
@@ -74,7 +73,7 @@ class _SiteFile:
 
 
 def _site_file(root: Path) -> Path:
-    return root / STATE_DIR / SITE_DIR / SITE_FILE
+    return site_dir(root) / SITE_FILE
 
 
 def _known(root: Path) -> _SiteFile | None:
@@ -237,7 +236,7 @@ def _head_office_lookups(root: Path, settings: Settings, inp: SummaryInput) -> b
     and 客户档案 only when their content changed since the last publication (kept in ``shared.json``)."""
     key = json.dumps(sorted((f.path, f.sha256 or "") for f in inp.facts
                             if f.branch == inp.head_office and f.register in ("master", "customers")))  # fmt: skip
-    kept = _outbox(root) / "shared.json"
+    kept = site_dir(root) / "shared.json"
     with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
         known = json.loads(kept.read_text(encoding="utf-8"))
         if known["key"] == key and type(known["lookups"]) is str:
@@ -249,10 +248,6 @@ def _head_office_lookups(root: Path, settings: Settings, inp: SummaryInput) -> b
         write_file_atomically(kept, json.dumps({"key": key, "lookups": data.decode("utf-8")},
                                                ensure_ascii=False).encode("utf-8"), work_dir(root))  # fmt: skip
     return data
-
-
-def _outbox(root: Path) -> Path:
-    return root / STATE_DIR / SITE_DIR
 
 
 def _to_file(p: Publication) -> bytes:
@@ -283,7 +278,7 @@ def _from_file(data: bytes) -> Publication:
 
 def queue(root: Path, publication: Publication) -> Path:
     """Write the snapshot to the outbox (durably) and drop the older ones it makes pointless."""
-    folder = _outbox(root)
+    folder = site_dir(root)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{publication.seq:020d}.pub"
     write_file_atomically(path, _to_file(publication), work_dir(root))
