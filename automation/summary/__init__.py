@@ -132,18 +132,24 @@ def _records(root: Path) -> list[Record]:
 def _summarise(
     root: Path, settings: Settings, as_of: dt.datetime, sources: list[Source], fresh: Mapping[Path, WorkbookFacts]
 ) -> SummaryOutcome:
-    inp = _local_input(root, settings, as_of, sources, fresh)
-    sent = None
-    if settings.store_publish:
-        inp = dataclasses.replace(inp, status=workbook_status(inp))  # computed once: published and shown
-        sent = publish(root, settings, inp, inp.status)  # type: ignore[arg-type]
-        if sent is not None and sent.problem is not None:
-            inp = dataclasses.replace(inp, extra_status=[*inp.extra_status, waiting_line(sent)])
+    inp, sent = _published(root, settings, _local_input(root, settings, as_of, sources, fresh))
     if is_head_office_site(settings):
         return _from_store(root, settings, as_of, sent)  # its own folders are only a part of the company
     if is_branch_site(settings):  # a branch site: its part of the summary is what it published
         return SummaryOutcome(root / settings.summary, False, None, None, None, published=sent, branch_site=True)
     return dataclasses.replace(_write_book(inp), published=sent)
+
+
+def _published(root: Path, settings: Settings, inp: SummaryInput) -> tuple[SummaryInput, Sent | None]:
+    """With ``[store] publish``: the root's snapshot published (or queued), and the input with its 数据状态
+    computed once (published and shown) and, when the publication waits, a line saying so."""
+    if not settings.store_publish:
+        return inp, None
+    inp = dataclasses.replace(inp, status=workbook_status(inp))
+    sent = publish(root, settings, inp, inp.status)  # type: ignore[arg-type]
+    if sent is not None and sent.problem is not None:
+        inp = dataclasses.replace(inp, extra_status=[*inp.extra_status, waiting_line(sent)])
+    return inp, sent
 
 
 def _local_input(
@@ -188,8 +194,7 @@ def build_from_store(
     moment = as_of or dt.datetime.now().replace(second=0, microsecond=0)
     sent = None
     if settings.store_publish and root.is_dir():
-        inp = _local_input(root, settings, moment, summary_sources(root, settings), {})
-        sent = publish(root, settings, inp, workbook_status(inp))
+        _, sent = _published(root, settings, _local_input(root, settings, moment, summary_sources(root, settings), {}))
     return _from_store(root, settings, moment, sent)
 
 
