@@ -117,19 +117,32 @@ def remote_tables(root: Path, settings: Settings) -> tuple[RemoteTables, str]:
         pass
     if fresh is not None:
         try:
-            tables = decode(fresh[1], fresh[0])
+            answer = _decoded(*fresh)
         except Exception:  # noqa: BLE001 - unreadable: the last good answer stands
             fresh = None
         else:
             _keep(root, *fresh)
-            return tables, hashlib.sha256(fresh[1]).hexdigest()
+            return answer
     site, data = _read_kept(root)
     if not data:
         return {}, ""
     try:
-        return decode(data, site), hashlib.sha256(data).hexdigest()
+        return _decoded(site, data)
     except Exception:  # noqa: BLE001 - a damaged kept file is no answer
         return {}, ""
+
+
+# The last answer decoded, by digest: a processing asks twice (its facts' cache keys, then its look-ups), and the
+# watcher at every save; the tables are only read.
+_last: tuple[str, RemoteTables] | None = None
+
+
+def _decoded(site: str, data: bytes) -> tuple[RemoteTables, str]:
+    global _last
+    digest = hashlib.sha256(site.encode("utf-8") + b"\0" + data).hexdigest()
+    if _last is None or _last[0] != digest:
+        _last = (digest, decode(data, site))
+    return _last[1], hashlib.sha256(data).hexdigest()
 
 
 def _keep(root: Path, site: str, data: bytes) -> None:
