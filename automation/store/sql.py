@@ -5,7 +5,8 @@ Tables (version 1):
 
 * ``store_schema(version)``: the one row says which migrations were applied;
 * ``sites``: one row per site: its origin (the random id of the root that publishes as it), the sequence number
-  and time of its latest publication, and its own lines (``meta``) with their digest;
+  and time of its latest publication, its folders, its own lines (``meta``) and, at the head-office site, the
+  look-ups branches need (``lookups``), each with its digest;
 * ``workbooks``: the site's workbooks in that publication, each pointing at a body by digest;
 * ``bodies``: the facts, stored once per digest (an unchanged workbook is not sent twice over a slow line; a body
   no workbook points at any more is removed by the publication that stopped pointing at it).
@@ -99,18 +100,18 @@ def publish_in(cur: Cursor, publication: Publication,
     return True
 
 
-def latest_in(cur: Cursor, as_bytes: Callable[[object], bytes] = bytes) -> list[Stored]:
+def latest_in(cur: Cursor) -> list[Stored]:
     """Every site's latest snapshot, read through ``cur`` inside the caller's (read) transaction."""
     cur.execute("SELECT site, origin, seq, published_at, folders, meta, meta_sha256 FROM sites")
     sites = cur.fetchall()
     cur.execute("SELECT w.site, w.path, w.sha256, b.body FROM workbooks w LEFT JOIN bodies b ON b.sha256 = w.sha256")
     bodies: dict[str, list[tuple[str, str, bytes | None]]] = {}
     for site, path, digest, body in cur.fetchall():
-        bodies.setdefault(site, []).append((path, digest, None if body is None else as_bytes(body)))
+        bodies.setdefault(site, []).append((path, digest, None if body is None else bytes(body)))
     out = []
     # Sites and paths in code-point order, whatever the database's collation.
     for site, origin, seq, published, folders, meta, meta_digest in sorted(sites, key=lambda r: r[0]):
-        meta = as_bytes(meta)
+        meta = bytes(meta)
         damaged = [] if sha256(meta) == meta_digest else ["meta"]
         kept = {}
         for path, digest, body in sorted(bodies.get(site, ()), key=lambda b: b[0]):
@@ -125,12 +126,12 @@ def latest_in(cur: Cursor, as_bytes: Callable[[object], bytes] = bytes) -> list[
     return out
 
 
-def lookups_in(cur: Cursor, as_bytes: Callable[[object], bytes] = bytes) -> dict[str, bytes]:
+def lookups_in(cur: Cursor) -> dict[str, bytes]:
     """Site -> the look-ups it published, of those that still match their digest."""
     cur.execute("SELECT site, lookups, lookups_sha256 FROM sites")
     out = {}
     for site, blob, digest in cur.fetchall():
-        data = as_bytes(blob) if blob is not None else b""
+        data = bytes(blob) if blob is not None else b""
         if data and sha256(data) == digest:
             out[site] = data
     return out
